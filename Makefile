@@ -1,0 +1,66 @@
+# remotevm: build the module, the selftests and the tools; run the tests
+# and the demo in qemu guests on the kernels of the matrix.
+#
+#   make [KDIR=...]          module for one kernel, selftests
+#   make deps                install what all of this needs (Debian 12)
+#   make check [KERNELS=..]  selftests in a guest per kernel (6.1 6.12 debug)
+#   make demo                a guest that loads the module and uses it
+
+KERNELS ?= 6.1 6.12 debug
+BUILD ?= $(CURDIR)/build
+KDIR ?= $(shell tools/vm/kernels default-kdir)
+export REMOTEVM_CACHE ?= $(HOME)/.cache/remotevm
+
+CC := gcc
+USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-I$(CURDIR)/uapi $(EXTRA_CFLAGS)
+
+# kselftest_harness.h comes from Debian's linux-source-6.1, not a copy here.
+KSFT_TARBALL := /usr/src/linux-source-6.1.tar.xz
+KSFT_DIR := $(BUILD)/kselftest
+KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
+
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,remotevm_test \
+	remotevm_target remotevm_target32)
+
+.PHONY: all module selftests deps check demo clean
+all: module selftests
+
+# Built from a per-kernel copy: "make -C KDIR M=DIR clean" deletes every
+# .ko below DIR, and M= has no separate output dir before 6.13.
+module:
+	tools/build-module "$(KDIR)" "$(BUILD)"
+
+selftests: $(SELFTEST_BINS)
+
+$(KSFT_HEADERS):
+	mkdir -p $(KSFT_DIR)
+	tar -xJf $(KSFT_TARBALL) -C $(KSFT_DIR) --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+
+$(BUILD)/selftests/remotevm_test: selftests/remotevm_test.c \
+		uapi/linux/remotevm.h $(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< -lpthread
+
+$(BUILD)/selftests/remotevm_target: selftests/remotevm_target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+# Static, so that a 32-bit target needs no 32-bit libraries in the guest.
+$(BUILD)/selftests/remotevm_target32: selftests/remotevm_target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -m32 -static -o $@ $<
+
+deps:
+	tools/deps
+
+check: selftests
+	tools/check $(KERNELS)
+
+demo: selftests
+	tools/demo
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A target process for the remotevm selftests: it does, on command, what a
+ * real program does with memory another process gave it (read, write,
+ * probe, map, register with userfaultfd, exec), so that every test checks
+ * the result from the target's side. Built 64-bit and 32-bit.
+ *
+ * Commands come one per line on stdin, answers go one per line to stdout,
+ * "ok ..." or "err <errno>". Addresses and sizes are hexadecimal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static sigjmp_buf probe_jmp;
+static volatile sig_atomic_t signals_seen;
+
+static void on_fault(int sig)
+{
+	(void)sig;
+	siglongjmp(probe_jmp, 1);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	signals_seen++;
+}
+
+/* Whether the target itself can read and write a byte at addr. */
+static void probe(volatile uint8_t *p, int *readable, int *writable)
+{
+	struct sigaction fault = { .sa_handler = on_fault, .sa_flags = SA_NODEFER };
+	struct sigaction old_segv, old_bus;
+	volatile uint8_t v = 0;
+
+	sigaction(SIGSEGV, &fault, &old_segv);
+	sigaction(SIGBUS, &fault, &old_bus);
+	*readable = *writable = 0;
+	if (!sigsetjmp(probe_jmp, 1)) {
+		v = *p;
+		*readable = 1;
+	}
+	if (*readable && !sigsetjmp(probe_jmp, 1)) {
+		*p = v;
+		*writable = 1;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+}
+
+static int uffd_register(uintptr_t addr, size_t len)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_EVENT_UNMAP | UFFD_FEATURE_EVENT_REMOVE,
+	};
+	struct uffdio_register reg = {
+		.range = { .start = addr, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	/* Left open on purpose: nobody ever answers this monitor. */
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg))
+		return -1;
+	return 0;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT ||
+		    sig == SIGSEGV || sig == SIGBUS || sig == SIGCHLD ||
+		    (sig >= 32 && sig < SIGRTMIN))
+			continue;
+		sigaction(sig, &sa, NULL);
+	}
+}
+
+int main(void)
+{
+	char line[512], arg[256];
+	unsigned long long a, b, c;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	catch_signals();
+	printf("ready %d %llx\n", (int)getpid(),
+	       (unsigned long long)(uintptr_t)&main);
+
+	while (fgets(line, sizeof(line), stdin)) {
+		char cmd = line[0];
+		int r, w;
+
+		errno = 0;
+		switch (cmd) {
+		case 'W':	/* W addr len byte: fill */
+			sscanf(line + 1, "%llx %llx %llx", &a, &b, &c);
+			memset((void *)(uintptr_t)a, (int)c, b);
+			printf("ok\n");
+			break;
+		case 'R': {	/* R addr len: first byte, and whether all equal it */
+			const uint8_t *p;
+			unsigned long long i;
+			int same = 1;
+
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			p = (const uint8_t *)(uintptr_t)a;
+			for (i = 1; i < b; i++)
+				same &= p[i] == p[0];
+			printf("ok %x %d\n", p[0], same);
+			break;
+		}
+		case 'P':	/* P addr: can the target read / write it */
+			sscanf(line + 1, "%llx", &a);
+			probe((volatile uint8_t *)(uintptr_t)a, &r, &w);
+			printf("ok %d %d\n", r, w);
+			break;
+		case 'M': {	/* M len prot: mmap anonymous private */
+			void *p;
+
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			p = mmap(NULL, a, (int)b, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				printf("err %d\n", errno);
+			else
+				printf("ok %llx\n", (unsigned long long)(uintptr_t)p);
+			break;
+		}
+		case 'U':	/* U addr len: munmap */
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			if (munmap((void *)(uintptr_t)a, b))
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
+		case 'F':	/* F addr len: register with a userfaultfd nobody reads */
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			if (uffd_register(a, b))
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
+		case 'L':	/* L: mlockall(MCL_CURRENT | MCL_FUTURE) */
+			if (mlockall(MCL_CURRENT | MCL_FUTURE))
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
+		case 'A': {	/* A resource soft: setrlimit */
+			struct rlimit rl;
+
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			getrlimit((int)a, &rl);
+			rl.rlim_cur = b;
+			if (setrlimit((int)a, &rl))
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
+		}
+		case 'I':	/* I uid: become uid (and stay ptrace-able) */
+			sscanf(line + 1, "%llx", &a);
+			if (setgid((gid_t)a) || setuid((uid_t)a) ||
+			    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
+		case 'S':	/* S: signals whose handlers ran */
+			printf("ok %d\n", (int)signals_seen);
+			break;
+		case 'E':	/* E legacy path: exec, optionally with the legacy layout */
+			sscanf(line + 1, "%llx %255s", &a, arg);
+			if (a)
+				personality(ADDR_COMPAT_LAYOUT);
+			execl(arg, arg, (char *)NULL);
+			printf("err %d\n", errno);
+			break;
+		case 'X':
+			return 0;
+		default:
+			printf("err %d\n", EINVAL);
+		}
+	}
+	return 0;
+}
