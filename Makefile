@@ -22,9 +22,10 @@ KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,remotevm_test \
 	remotevm_target remotevm_target32)
+TOOL_BINS := $(BUILD)/tools/remotevm-demo
 
-.PHONY: all module selftests deps check demo clean
-all: module selftests
+.PHONY: all module selftests tools deps check demo clean
+all: module selftests tools
 
 # Built from a per-kernel copy: "make -C KDIR M=DIR clean" deletes every
 # .ko below DIR, and M= has no separate output dir before 6.13.
@@ -53,14 +54,20 @@ $(BUILD)/selftests/remotevm_target32: selftests/remotevm_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -m32 -static -o $@ $<
 
+tools: $(TOOL_BINS)
+
+$(BUILD)/tools/remotevm-demo: tools/demo/remotevm-demo.c uapi/linux/remotevm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
 deps:
 	tools/deps
 
 check: selftests
 	tools/check $(KERNELS)
 
-demo: selftests
-	tools/demo
+demo: selftests tools
+	tools/demo/run
 
 clean:
 	rm -rf $(BUILD)
