@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * remotevm: reserve and commit memory in another process's address space,
- * without stopping it and without running any code in it.
+ * remotevm: reserve, commit, query and free memory in another process's
+ * address space, without stopping it and without running any code in it.
  *
  * A handle (an open file of /dev/remotevm) is attached to a target by pid
  * and an open /proc/<pid>/mem file. Opening that file is where the kernel
  * itself decides whether the caller may ptrace-attach to the target (see
- * remotevm_attach()); the module grants nothing that file does not already
- * grant. Operations run on a worker kthread per handle that adopts the
- * target's mm with kthread_use_mm(), the target's credentials, memcg and
- * address-space rlimits, so that vm_mmap() applies the target's own policy.
+ * remotevm_ioctl_attach()); the module grants nothing that file does not
+ * already grant. Operations run on a worker kthread per handle that adopts
+ * the target's mm with kthread_use_mm(), the target's credentials, memcg
+ * and address-space rlimits, so that vm_mmap() applies the target's own
+ * policy.
  */
 
 #include <linux/compiler.h>
@@ -31,7 +32,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/userfaultfd_k.h>
-#include <linux/xarray.h>
 
 #include <uapi/linux/remotevm.h>
 
@@ -42,24 +42,27 @@
 /* First published sizes: smaller arguments are refused with -EINVAL. */
 #define REMOTEVM_API_SIZE_VER0		sizeof(struct remotevm_api)
 #define REMOTEVM_ATTACH_SIZE_VER0	sizeof(struct remotevm_attach)
-#define REMOTEVM_ALLOC_SIZE_VER0	sizeof(struct remotevm_alloc)
 #define REMOTEVM_BATCH_SIZE_VER0	sizeof(struct remotevm_batch)
 #define REMOTEVM_OP_SIZE_VER0		sizeof(struct remotevm_op)
+#define REMOTEVM_REGIONS_SIZE_VER0	sizeof(struct remotevm_regions)
+#define REMOTEVM_REGION_SIZE_VER0	sizeof(struct remotevm_region)
 
 /* The ioctl number without its size, so that any struct version matches. */
 #define REMOTEVM_IOC_BASE(cmd)		((cmd) & ~IOCSIZE_MASK)
 
 #define REMOTEVM_ALLOC_TYPES	(REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE | \
 				 REMOTEVM_MEM_TOP_DOWN)
+#define REMOTEVM_RESET_TYPES	(REMOTEVM_MEM_RESET | REMOTEVM_MEM_RESET_UNDO)
 /* Win32 types Linux cannot honour: refused with -EOPNOTSUPP, not ignored. */
-#define REMOTEVM_ALLOC_TYPES_UNSUPPORTED (REMOTEVM_MEM_RESET | \
-				 REMOTEVM_MEM_RESET_UNDO | \
-				 REMOTEVM_MEM_WRITE_WATCH | \
+#define REMOTEVM_ALLOC_TYPES_UNSUPPORTED (REMOTEVM_MEM_WRITE_WATCH | \
 				 REMOTEVM_MEM_PHYSICAL | \
 				 REMOTEVM_MEM_LARGE_PAGES)
+#define REMOTEVM_FREE_TYPES_UNSUPPORTED (REMOTEVM_MEM_COALESCE_PLACEHOLDERS | \
+				 REMOTEVM_MEM_PRESERVE_PLACEHOLDER)
 #define REMOTEVM_PAGE_MODIFIERS_UNSUPPORTED (REMOTEVM_PAGE_GUARD | \
 				 REMOTEVM_PAGE_NOCACHE | \
 				 REMOTEVM_PAGE_WRITECOMBINE)
+#define REMOTEVM_VM_ACCESS	(VM_READ | VM_WRITE | VM_EXEC)
 
 /* Windows never hands out addresses below 64 KiB; neither do we. */
 #define REMOTEVM_LOWEST_ADDRESS		SZ_64K
@@ -67,47 +70,54 @@
 #define REMOTEVM_STACK_GUARD_GAP	(256UL << PAGE_SHIFT)
 /* Per target mm: bounds the memory the allocation record can take. */
 #define REMOTEVM_MAX_ALLOCATIONS	65536
+/* REMOTEVM_PROTECT_COPY holds the contents in kernel memory meanwhile. */
+#define REMOTEVM_PROTECT_COPY_MAX	SZ_64M
+
+/*
+ * One allocation remotevm made. The record is never trusted blindly: the
+ * target may unmap or remap the range itself, which the mmu_notifier sees
+ * and marks here, after which remotevm no longer touches the range.
+ */
+struct remotevm_allocation {
+	unsigned long start;
+	unsigned long end;
+	u64 owner;		/* id of the handle that made it */
+	u32 protection;		/* the REMOTEVM_PAGE_* it was made with */
+	bool lost;		/* the target unmapped some of it */
+	struct rcu_head rcu;
+};
 
 /*
  * What remotevm knows about one target mm, shared by every handle attached
- * to it: the allocations it made (base..end-1 -> their Win32 protection),
- * so that a later commit lands only inside a remotevm reservation and never
- * inside a PROT_NONE region the target reserved for itself (glibc's malloc
- * arenas grow through such regions). Its lifetime is the mm's: the
- * mmu_notifier core creates it once per mm and frees it after the last
+ * to it: the allocations it made, so that a commit lands only inside a
+ * remotevm reservation and never inside a PROT_NONE region the target
+ * reserved for itself (glibc's malloc arenas grow through such regions),
+ * and a release unmaps exactly one allocation. Its lifetime is the mm's:
+ * the mmu_notifier core creates it once per mm and frees it after the last
  * handle put it, and its contents go as soon as the mm is torn down.
  */
 struct remotevm_mm {
 	struct mmu_notifier notifier;
 	struct mutex lock;		/* serialises operations on this mm */
-	struct maple_tree allocations;
+	struct task_struct *busy_worker; /* the worker holding the lock */
+	struct maple_tree allocations;	/* start..end-1 -> allocation, RCU */
 	unsigned int nr_allocations;
 };
 
 struct remotevm_handle {
 	struct mutex lock;		/* attach vs. operations on this handle */
+	u64 id;
+	u64 flags;			/* REMOTEVM_ATTACH_* */
 	struct pid *pid;		/* NULL until attached */
 	struct mm_struct *mm;		/* mmgrab()ed: the image we attached to */
 	struct remotevm_mm *record;
 	struct kthread_worker *worker;
 };
 
-/*
- * A set of operations handed to the worker. The ops are kernel copies: the
- * worker runs in the target's mm, where a user pointer of the caller's
- * would name the target's memory.
- */
-struct remotevm_request {
-	struct kthread_work work;
-	struct completion done;
-	struct remotevm_handle *handle;
-	struct remotevm_op *ops;
-	u32 count;
-	u32 completed;
-};
-
 /* What the worker adopted from the target for the duration of a request. */
 struct remotevm_context {
+	struct remotevm_handle *handle;
+	struct task_struct *task;
 	struct mm_struct *mm;
 	struct remotevm_mm *record;
 	const struct cred *cred;
@@ -119,10 +129,45 @@ struct remotevm_context {
 };
 
 /*
+ * Work handed to the worker. Everything it reads or writes is in kernel
+ * memory: the worker runs in the target's mm, where a user pointer of the
+ * caller's would name the target's memory.
+ */
+struct remotevm_request {
+	struct kthread_work work;
+	struct completion done;
+	struct remotevm_handle *handle;
+	int (*fn)(struct remotevm_context *ctx, void *arg);
+	void *arg;
+	int ret;
+};
+
+/*
  * procfs does not export its /proc/<pid>/mem file_operations; learn their
  * address from a file of that kind at load, to recognise mem files later.
  */
 static const struct file_operations *proc_mem_fops;
+static atomic64_t remotevm_handle_ids;
+
+/* ------------------------------------------------------------------ */
+/* The allocation record                                              */
+/* ------------------------------------------------------------------ */
+
+static struct remotevm_mm *remotevm_record(struct mmu_notifier *notifier)
+{
+	return container_of(notifier, struct remotevm_mm, notifier);
+}
+
+static void remotevm_record_clear(struct remotevm_mm *record)
+{
+	struct remotevm_allocation *a;
+	unsigned long index = 0;
+
+	mt_for_each(&record->allocations, a, index, ULONG_MAX)
+		kfree_rcu(a, rcu);
+	mtree_destroy(&record->allocations);
+	record->nr_allocations = 0;
+}
 
 static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 {
@@ -131,36 +176,129 @@ static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 	if (!record)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&record->lock);
-	mt_init(&record->allocations);
+	/* The notifier reads the tree under RCU, without the lock. */
+	mt_init_flags(&record->allocations, MT_FLAGS_USE_RCU);
 	return &record->notifier;
 }
 
 static void remotevm_mm_free(struct mmu_notifier *notifier)
 {
-	struct remotevm_mm *record = container_of(notifier, struct remotevm_mm,
-						  notifier);
+	struct remotevm_mm *record = remotevm_record(notifier);
 
-	mtree_destroy(&record->allocations);
+	remotevm_record_clear(record);
 	kfree(record);
 }
 
 static void remotevm_mm_release(struct mmu_notifier *notifier,
 				struct mm_struct *mm)
 {
-	struct remotevm_mm *record = container_of(notifier, struct remotevm_mm,
-						  notifier);
+	struct remotevm_mm *record = remotevm_record(notifier);
 
 	mutex_lock(&record->lock);
-	mtree_destroy(&record->allocations);
-	record->nr_allocations = 0;
+	remotevm_record_clear(record);
 	mutex_unlock(&record->lock);
+}
+
+/*
+ * An unmap by anyone but our worker (the target's munmap(), mremap() or
+ * mmap(MAP_FIXED)) takes the range out of remotevm's hands. May be called
+ * where sleeping is not allowed: RCU only.
+ */
+static int remotevm_mm_invalidate_range_start(struct mmu_notifier *notifier,
+					      const struct mmu_notifier_range *range)
+{
+	MA_STATE(mas, &remotevm_record(notifier)->allocations, range->start,
+		 range->start);
+	struct remotevm_mm *record = remotevm_record(notifier);
+	struct remotevm_allocation *a;
+
+	/* Our worker's own unmaps are remotevm's business, not a loss. */
+	if (range->event != MMU_NOTIFY_UNMAP ||
+	    READ_ONCE(record->busy_worker) == current)
+		return 0;
+	rcu_read_lock();
+	mas_for_each(&mas, a, range->end - 1)
+		WRITE_ONCE(a->lost, true);
+	rcu_read_unlock();
+	return 0;
 }
 
 static const struct mmu_notifier_ops remotevm_mm_ops = {
 	.release = remotevm_mm_release,
+	.invalidate_range_start = remotevm_mm_invalidate_range_start,
 	.alloc_notifier = remotevm_mm_alloc,
 	.free_notifier = remotevm_mm_free,
 };
+
+/* The allocation containing @addr that is still remotevm's, or NULL. */
+static struct remotevm_allocation *
+remotevm_allocation_at(struct remotevm_mm *record, unsigned long addr)
+{
+	struct remotevm_allocation *a = mtree_load(&record->allocations, addr);
+
+	return a && !READ_ONCE(a->lost) ? a : NULL;
+}
+
+static void remotevm_allocation_forget(struct remotevm_mm *record,
+				       struct remotevm_allocation *a)
+{
+	mtree_erase(&record->allocations, a->start);
+	record->nr_allocations--;
+	kfree_rcu(a, rcu);
+}
+
+static int remotevm_record_add(struct remotevm_context *ctx,
+			       unsigned long start, unsigned long len,
+			       u32 protection)
+{
+	struct remotevm_mm *record = ctx->record;
+	struct remotevm_allocation *a, *stale;
+	unsigned long index = start;
+	int ret;
+
+	if (record->nr_allocations >= REMOTEVM_MAX_ALLOCATIONS)
+		return -ENOMEM;
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->start = start;
+	a->end = start + len;
+	a->owner = ctx->handle->id;
+	a->protection = protection;
+	/*
+	 * A record overlapping a range the kernel just gave us describes
+	 * memory the target has unmapped since: it is no longer ours.
+	 */
+	while ((stale = mt_find(&record->allocations, &index, a->end - 1))) {
+		remotevm_allocation_forget(record, stale);
+		index = start;
+	}
+	ret = mtree_insert_range(&record->allocations, start, a->end - 1, a,
+				 GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	record->nr_allocations++;
+	return 0;
+}
+
+/*
+ * The range [start, end) rounded to pages, which must lie within one
+ * allocation that is still remotevm's.
+ */
+static struct remotevm_allocation *
+remotevm_allocation_of(struct remotevm_context *ctx, unsigned long start,
+		       unsigned long end)
+{
+	struct remotevm_allocation *a = remotevm_allocation_at(ctx->record, start);
+
+	return a && end <= a->end ? a : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Argument checks, in the caller's context                           */
+/* ------------------------------------------------------------------ */
 
 static int remotevm_copy_in(void *dst, size_t ksize, size_t ver0,
 			    const void __user *src, size_t usize)
@@ -211,6 +349,12 @@ static int remotevm_prot(u32 protection, unsigned long *prot)
 	return -EINVAL;
 }
 
+/* A range that is not empty and does not wrap around. */
+static int remotevm_range_validate(u64 address, u64 size)
+{
+	return size && address + size > address ? 0 : -EINVAL;
+}
+
 /*
  * Checks what can be checked without the target; the rest (its address
  * space size, what is mapped) is checked by the worker.
@@ -218,19 +362,26 @@ static int remotevm_prot(u32 protection, unsigned long *prot)
 static int remotevm_alloc_validate(const struct remotevm_alloc *alloc)
 {
 	u32 type = alloc->allocation_type;
+	bool placed = alloc->lowest || alloc->highest || alloc->alignment;
 	unsigned long prot;
 	int ret;
 
-	if (type & ~(REMOTEVM_ALLOC_TYPES | REMOTEVM_ALLOC_TYPES_UNSUPPORTED))
+	if (type & ~(REMOTEVM_ALLOC_TYPES | REMOTEVM_RESET_TYPES |
+		     REMOTEVM_ALLOC_TYPES_UNSUPPORTED))
 		return -EINVAL;
 	if (type & REMOTEVM_ALLOC_TYPES_UNSUPPORTED)
 		return -EOPNOTSUPP;
-	if (!(type & (REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE)))
-		return -EINVAL;
 	ret = remotevm_prot(alloc->page_protection, &prot);
 	if (ret)
 		return ret;
-	if (!alloc->size || alloc->address + alloc->size < alloc->address)
+	ret = remotevm_range_validate(alloc->address, alloc->size);
+	if (ret)
+		return ret;
+	/* MEM_RESET and MEM_RESET_UNDO stand alone, on given pages. */
+	if (type & REMOTEVM_RESET_TYPES)
+		return type == REMOTEVM_MEM_RESET || type == REMOTEVM_MEM_RESET_UNDO ?
+		       (alloc->address && !placed ? 0 : -EINVAL) : -EINVAL;
+	if (!(type & (REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE)))
 		return -EINVAL;
 	if (alloc->alignment &&
 	    (!is_power_of_2(alloc->alignment) || alloc->alignment < PAGE_SIZE))
@@ -238,32 +389,147 @@ static int remotevm_alloc_validate(const struct remotevm_alloc *alloc)
 	if (alloc->highest && alloc->highest < alloc->lowest)
 		return -EINVAL;
 	/* A placement window says where the module may choose: not with an address. */
-	if (alloc->address &&
-	    (alloc->lowest || alloc->highest || alloc->alignment ||
-	     (type & REMOTEVM_MEM_TOP_DOWN)))
+	if (alloc->address && (placed || (type & REMOTEVM_MEM_TOP_DOWN)))
 		return -EINVAL;
+	return 0;
+}
+
+static int remotevm_free_validate(const struct remotevm_free *free)
+{
+	if (free->free_type & REMOTEVM_FREE_TYPES_UNSUPPORTED)
+		return -EOPNOTSUPP;
+	if (free->pad || !free->address ||
+	    free->address + free->size < free->address)
+		return -EINVAL;
+	switch (free->free_type) {
+	case REMOTEVM_MEM_DECOMMIT:
+		return 0;
+	case REMOTEVM_MEM_RELEASE:
+		return free->size ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+static int remotevm_protect_validate(const struct remotevm_protect *protect)
+{
+	unsigned long prot;
+	int ret;
+
+	if (protect->flags & ~REMOTEVM_PROTECT_COPY || protect->pad)
+		return -EINVAL;
+	ret = remotevm_prot(protect->new_protection, &prot);
+	return ret ?: remotevm_range_validate(protect->address, protect->size);
+}
+
+/* The size of each operation's arguments inside struct remotevm_op. */
+static size_t remotevm_op_args_size(u32 code)
+{
+	switch (code) {
+	case REMOTEVM_OP_ALLOC:
+		return sizeof(struct remotevm_alloc);
+	case REMOTEVM_OP_FREE:
+		return sizeof(struct remotevm_free);
+	case REMOTEVM_OP_QUERY:
+		return sizeof(struct remotevm_query);
+	case REMOTEVM_OP_PROTECT:
+		return sizeof(struct remotevm_protect);
+	}
 	return 0;
 }
 
 static int remotevm_op_validate(const struct remotevm_op *op)
 {
-	if (op->flags || op->pad)
+	size_t size = remotevm_op_args_size(op->code);
+
+	if (!size || op->flags || op->pad)
+		return -EINVAL;
+	if (memchr_inv((u8 *)op->reserved + size, 0, sizeof(op->reserved) - size))
 		return -EINVAL;
 	switch (op->code) {
 	case REMOTEVM_OP_ALLOC:
-		if (memchr_inv(&op->alloc + 1, 0,
-			       sizeof(op->reserved) - sizeof(op->alloc)))
-			return -EINVAL;
 		return remotevm_alloc_validate(&op->alloc);
+	case REMOTEVM_OP_FREE:
+		return remotevm_free_validate(&op->free);
+	case REMOTEVM_OP_PROTECT:
+		return remotevm_protect_validate(&op->protect);
 	}
-	return -EINVAL;
+	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* The target's mappings                                              */
+/* ------------------------------------------------------------------ */
 
 static unsigned long remotevm_map(unsigned long address, unsigned long len,
 				  unsigned long prot, unsigned long flags)
 {
 	return vm_mmap(NULL, address, len, prot,
 		       MAP_PRIVATE | MAP_ANONYMOUS | flags, 0);
+}
+
+static bool remotevm_vma_is_private_anon(struct vm_area_struct *vma)
+{
+	return vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED);
+}
+
+/*
+ * Whether a VMA holds nothing of the target's: anonymous, private,
+ * inaccessible and never faulted in (no anon_vma), so mapping over it
+ * cannot destroy data. A userfaultfd-registered VMA never qualifies: an
+ * unmap under it could wait for the monitor forever, here in the worker.
+ */
+static bool remotevm_vma_is_empty(struct vm_area_struct *vma)
+{
+	return remotevm_vma_is_private_anon(vma) &&
+	       !(vma->vm_flags & REMOTEVM_VM_ACCESS) &&
+	       !vma->anon_vma && !userfaultfd_armed(vma);
+}
+
+/* Reserved: how remotevm maps a reservation (PROT_NONE, not accounted). */
+static bool remotevm_vma_is_reserved(struct vm_area_struct *vma)
+{
+	return !(vma->vm_flags & REMOTEVM_VM_ACCESS) &&
+	       (vma->vm_flags & VM_NORESERVE);
+}
+
+/*
+ * Calls @fn for each VMA piece of [start, end), under the mmap lock, and
+ * stops at its first error. A hole in the range is -EADDRNOTAVAIL: the
+ * target unmapped something there.
+ */
+static int remotevm_walk(struct mm_struct *mm, unsigned long start,
+			 unsigned long end,
+			 int (*fn)(struct vm_area_struct *vma, unsigned long start,
+				   unsigned long end, void *arg),
+			 void *arg)
+{
+	unsigned long cursor = start;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	mmap_read_lock(mm);
+	while (cursor < end) {
+		vma = find_vma(mm, cursor);
+		if (!vma || vma->vm_start > cursor) {
+			ret = -EADDRNOTAVAIL;
+			break;
+		}
+		ret = fn(vma, cursor, min(vma->vm_end, end), arg);
+		if (ret)
+			break;
+		cursor = min(vma->vm_end, end);
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* Memory remotevm may unmap: anonymous, private, no userfaultfd. */
+static int remotevm_check_ours(struct vm_area_struct *vma, unsigned long start,
+			       unsigned long end, void *arg)
+{
+	if (!remotevm_vma_is_private_anon(vma))
+		return -EADDRNOTAVAIL;
+	return userfaultfd_armed(vma) ? -EBUSY : 0;
 }
 
 /*
@@ -312,30 +578,9 @@ static unsigned long remotevm_find_gap(struct mm_struct *mm, unsigned long lo,
 	return found;
 }
 
-static int remotevm_record_add(struct remotevm_mm *record, unsigned long start,
-			       unsigned long len, u32 protection)
-{
-	unsigned long index = start;
-	void *stale;
-	int ret;
-
-	if (record->nr_allocations >= REMOTEVM_MAX_ALLOCATIONS)
-		return -ENOMEM;
-	/*
-	 * A record overlapping a range the kernel just gave us out describes
-	 * memory the target has unmapped since: it is no longer ours.
-	 */
-	while ((stale = mt_find(&record->allocations, &index, start + len - 1))) {
-		mtree_erase(&record->allocations, index - 1);
-		record->nr_allocations--;
-		index = start;
-	}
-	ret = mtree_insert_range(&record->allocations, start, start + len - 1,
-				 xa_mk_value(protection), GFP_KERNEL);
-	if (!ret)
-		record->nr_allocations++;
-	return ret;
-}
+/* ------------------------------------------------------------------ */
+/* VirtualAlloc: reserve, commit, reset                               */
+/* ------------------------------------------------------------------ */
 
 /* Reserves (and with MEM_COMMIT commits) a new range. */
 static int remotevm_reserve(struct remotevm_context *ctx,
@@ -405,7 +650,7 @@ mapped:
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
 
-	ret = remotevm_record_add(ctx->record, addr, len, alloc->page_protection);
+	ret = remotevm_record_add(ctx, addr, len, alloc->page_protection);
 	if (ret) {
 		vm_munmap(addr, len);
 		return ret;
@@ -415,73 +660,42 @@ mapped:
 	return 0;
 }
 
-/*
- * Whether a VMA holds nothing of the target's: anonymous, private,
- * inaccessible and never faulted in (no anon_vma), so mapping over it
- * cannot destroy data. A userfaultfd-registered VMA never qualifies: an
- * unmap under it could wait for the monitor forever, here in the worker.
- */
-static bool remotevm_vma_is_empty(struct vm_area_struct *vma)
-{
-	if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED))
-		return false;
-	if (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC))
-		return false;
-	return !vma->anon_vma && !userfaultfd_armed(vma);
-}
-
-/* Committed already: anonymous private memory the target can access. */
-static bool remotevm_vma_is_committed(struct vm_area_struct *vma)
-{
-	return vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
-	       (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
-}
-
 struct remotevm_run {
 	unsigned long start, end;
 };
 
+struct remotevm_runs {
+	struct remotevm_run *runs;
+	int max;
+	int nr;
+	unsigned long last_end;
+};
+
 /*
- * Walks [start, end), which must be mapped throughout by memory we may
- * commit: reserved runs (stored, up to @max of them, into @runs) and
- * committed memory (left alone). Returns the number of reserved runs, or
- * -errno if anything else is in the range.
+ * Collects the empty (reserved) runs of a range to commit; committed
+ * memory is left alone, anything else refused.
  */
-static int remotevm_reserved_runs(struct mm_struct *mm, unsigned long start,
-				  unsigned long end, struct remotevm_run *runs,
-				  int max)
+static int remotevm_collect_reserved(struct vm_area_struct *vma,
+				     unsigned long start, unsigned long end,
+				     void *arg)
 {
-	unsigned long cursor = start, last_end = 0;
-	struct vm_area_struct *vma;
-	int nr = 0, ret = 0;
+	struct remotevm_runs *r = arg;
 
-	mmap_read_lock(mm);
-	for (vma = find_vma(mm, start); cursor < end;
-	     vma = find_vma(mm, cursor)) {
-		unsigned long run_end;
-
-		if (!vma || vma->vm_start > cursor) {
-			ret = -EADDRNOTAVAIL;	/* a hole: the target unmapped it */
-			break;
-		}
-		run_end = min(vma->vm_end, end);
-		if (remotevm_vma_is_empty(vma)) {
-			if (last_end != cursor) {
-				if (nr < max)
-					runs[nr].start = cursor;
-				nr++;
-			}
-			if (nr <= max)
-				runs[nr - 1].end = run_end;
-			last_end = run_end;
-		} else if (!remotevm_vma_is_committed(vma)) {
-			ret = userfaultfd_armed(vma) ? -EBUSY : -EADDRNOTAVAIL;
-			break;
-		}
-		cursor = run_end;
+	if (!remotevm_vma_is_empty(vma)) {
+		if (remotevm_vma_is_private_anon(vma) &&
+		    (vma->vm_flags & REMOTEVM_VM_ACCESS))
+			return 0;
+		return userfaultfd_armed(vma) ? -EBUSY : -EADDRNOTAVAIL;
 	}
-	mmap_read_unlock(mm);
-	return ret ?: nr;
+	if (r->last_end != start) {
+		if (r->nr < r->max)
+			r->runs[r->nr].start = start;
+		r->nr++;
+	}
+	if (r->nr <= r->max)
+		r->runs[r->nr - 1].end = end;
+	r->last_end = end;
+	return 0;
 }
 
 /* Maps the @nr reserved runs of [start, end) as committed, or none of them. */
@@ -489,18 +703,17 @@ static int remotevm_commit_runs(struct remotevm_context *ctx,
 				unsigned long start, unsigned long end, int nr,
 				unsigned long prot)
 {
-	struct remotevm_run *runs = kvmalloc_array(nr, sizeof(*runs), GFP_KERNEL);
+	struct remotevm_runs r = { .max = nr };
 	int i, ret;
 
-	if (!runs)
+	r.runs = kvmalloc_array(nr, sizeof(*r.runs), GFP_KERNEL);
+	if (!r.runs)
 		return -ENOMEM;
-	ret = remotevm_reserved_runs(ctx->mm, start, end, runs, nr);
-	if (ret != nr) {
-		/* The target changed the range between the two walks. */
-		ret = ret < 0 ? ret : -EAGAIN;
+	ret = remotevm_walk(ctx->mm, start, end, remotevm_collect_reserved, &r);
+	if (!ret && r.nr != nr)
+		ret = -EAGAIN;	/* the target changed the range meanwhile */
+	if (ret)
 		goto out;
-	}
-	ret = 0;
 
 	/*
 	 * Check-then-act: vm_mmap() takes the mmap lock itself, so the target
@@ -509,8 +722,8 @@ static int remotevm_commit_runs(struct remotevm_context *ctx,
 	 * never allocated, which no correct program does.
 	 */
 	for (i = 0; i < nr; i++) {
-		unsigned long addr = remotevm_map(runs[i].start,
-						  runs[i].end - runs[i].start,
+		unsigned long addr = remotevm_map(r.runs[i].start,
+						  r.runs[i].end - r.runs[i].start,
 						  prot, MAP_FIXED);
 
 		if (IS_ERR_VALUE(addr)) {
@@ -520,10 +733,10 @@ static int remotevm_commit_runs(struct remotevm_context *ctx,
 	}
 	/* A failed commit leaves the range reserved, as it found it. */
 	while (ret && i--)
-		remotevm_map(runs[i].start, runs[i].end - runs[i].start,
+		remotevm_map(r.runs[i].start, r.runs[i].end - r.runs[i].start,
 			     PROT_NONE, MAP_FIXED | MAP_NORESERVE);
 out:
-	kvfree(runs);
+	kvfree(r.runs);
 	return ret;
 }
 
@@ -537,24 +750,73 @@ static int remotevm_commit(struct remotevm_context *ctx,
 {
 	unsigned long start = ALIGN_DOWN(alloc->address, PAGE_SIZE);
 	unsigned long end = PAGE_ALIGN(alloc->address + alloc->size);
-	unsigned long index = start;
-	int nr, ret;
+	struct remotevm_runs count = { 0 };
+	int ret;
 
 	if (!end || end > ctx->task_size)
 		return -EINVAL;
-	/* The whole range must lie inside one remotevm allocation. */
-	if (!mt_find(&ctx->record->allocations, &index, start) ||
-	    index - 1 < end - 1)
+	if (!remotevm_allocation_of(ctx, start, end))
 		return -EADDRNOTAVAIL;
 
-	nr = remotevm_reserved_runs(ctx->mm, start, end, NULL, 0);
-	if (nr < 0)
-		return nr;
-	if (nr) {
-		ret = remotevm_commit_runs(ctx, start, end, nr, prot);
+	ret = remotevm_walk(ctx->mm, start, end, remotevm_collect_reserved, &count);
+	if (ret)
+		return ret;
+	if (count.nr) {
+		ret = remotevm_commit_runs(ctx, start, end, count.nr, prot);
 		if (ret)
 			return ret;
 	}
+	alloc->allocated_address = start;
+	alloc->allocated_size = end - start;
+	return 0;
+}
+
+static void remotevm_zap(struct vm_area_struct *vma, unsigned long start,
+			 unsigned long end)
+{
+#ifdef REMOTEVM_HAVE_ZAP_PAGE_RANGE_SINGLE
+	zap_page_range_single(vma, start, end - start, NULL);
+#else
+	zap_page_range(vma, start, end - start);
+#endif
+}
+
+/* MEM_RESET drops committed pages now; mlock()ed ones stay, as with madvise(). */
+static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
+				unsigned long end, void *arg)
+{
+	bool undo = *(bool *)arg;
+
+	if (!remotevm_vma_is_private_anon(vma) || remotevm_vma_is_reserved(vma))
+		return -EADDRNOTAVAIL;
+	if (!undo && !(vma->vm_flags & VM_LOCKED))
+		remotevm_zap(vma, start, end);
+	return 0;
+}
+
+/*
+ * MEM_RESET: the target no longer needs the contents of these committed
+ * pages; they are dropped at once and read as zero. MEM_RESET_UNDO can
+ * therefore never find the data intact: -ENODATA, as Windows fails it
+ * when any of the data was replaced with zeroes.
+ */
+static int remotevm_reset(struct remotevm_context *ctx,
+			  struct remotevm_alloc *alloc)
+{
+	unsigned long start = ALIGN_DOWN(alloc->address, PAGE_SIZE);
+	unsigned long end = PAGE_ALIGN(alloc->address + alloc->size);
+	bool undo = alloc->allocation_type == REMOTEVM_MEM_RESET_UNDO;
+	int ret;
+
+	if (!end || end > ctx->task_size)
+		return -EINVAL;
+	if (!remotevm_allocation_of(ctx, start, end))
+		return -EADDRNOTAVAIL;
+	ret = remotevm_walk(ctx->mm, start, end, remotevm_reset_pages, &undo);
+	if (ret)
+		return ret;
+	if (undo)
+		return -ENODATA;
 	alloc->allocated_address = start;
 	alloc->allocated_size = end - start;
 	return 0;
@@ -568,6 +830,8 @@ static int remotevm_alloc(struct remotevm_context *ctx,
 
 	if (ret)
 		return ret;
+	if (alloc->allocation_type & REMOTEVM_RESET_TYPES)
+		return remotevm_reset(ctx, alloc);
 	/*
 	 * MEM_COMMIT alone without an address reserves and commits, as on
 	 * Windows; with an address it commits inside a reservation.
@@ -578,29 +842,369 @@ static int remotevm_alloc(struct remotevm_context *ctx,
 	return remotevm_reserve(ctx, alloc, prot);
 }
 
-/*
- * Copies the target's address-space limits into the worker, so that the
- * kernel's own checks in vm_mmap() (may_expand_vm(), mlock_future_ok())
- * read the target's values rather than the kthread's.
- */
-static void remotevm_adopt_rlimits(struct task_struct *task)
+/* ------------------------------------------------------------------ */
+/* VirtualFree: decommit, release                                     */
+/* ------------------------------------------------------------------ */
+
+static int remotevm_decommit(struct remotevm_context *ctx,
+			     struct remotevm_free *free)
 {
-	static const unsigned int adopted[] = {
-		RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK,
-	};
-	struct rlimit limits[ARRAY_SIZE(adopted)];
-	unsigned int i;
+	struct remotevm_allocation *a = remotevm_allocation_at(ctx->record,
+							      free->address);
+	unsigned long start, end, addr;
+	int ret;
 
-	task_lock(task->group_leader);
-	for (i = 0; i < ARRAY_SIZE(adopted); i++)
-		limits[i] = task->signal->rlim[adopted[i]];
-	task_unlock(task->group_leader);
-
-	task_lock(current->group_leader);
-	for (i = 0; i < ARRAY_SIZE(adopted); i++)
-		current->signal->rlim[adopted[i]] = limits[i];
-	task_unlock(current->group_leader);
+	if (!a)
+		return -EADDRNOTAVAIL;
+	if (free->size) {
+		start = ALIGN_DOWN(free->address, PAGE_SIZE);
+		end = PAGE_ALIGN(free->address + free->size);
+		if (!end || end > a->end)
+			return -EADDRNOTAVAIL;
+	} else if (free->address == a->start) {
+		start = a->start;
+		end = a->end;
+	} else {
+		return -EINVAL;	/* size 0 means the whole allocation, from its base */
+	}
+	ret = remotevm_walk(ctx->mm, start, end, remotevm_check_ours, NULL);
+	if (ret)
+		return ret;
+	/* Back to reserved: contents discarded, no longer accounted. */
+	addr = remotevm_map(start, end - start, PROT_NONE,
+			    MAP_FIXED | MAP_NORESERVE);
+	return IS_ERR_VALUE(addr) ? (long)addr : 0;
 }
+
+static int remotevm_release_allocation(struct remotevm_context *ctx,
+				       struct remotevm_allocation *a)
+{
+	int ret;
+
+	if (READ_ONCE(a->lost)) {
+		/* Not ours any more: never unmap what the target put there. */
+		remotevm_allocation_forget(ctx->record, a);
+		return -EADDRNOTAVAIL;
+	}
+	ret = remotevm_walk(ctx->mm, a->start, a->end, remotevm_check_ours, NULL);
+	if (ret)
+		return ret;
+	ret = vm_munmap(a->start, a->end - a->start);
+	if (ret)
+		return ret;
+	remotevm_allocation_forget(ctx->record, a);
+	return 0;
+}
+
+static int remotevm_free(struct remotevm_context *ctx,
+			 struct remotevm_free *free)
+{
+	struct remotevm_allocation *a;
+
+	if (free->free_type == REMOTEVM_MEM_DECOMMIT)
+		return remotevm_decommit(ctx, free);
+	a = mtree_load(&ctx->record->allocations, free->address);
+	if (!a || a->start != free->address)
+		return -EADDRNOTAVAIL;
+	return remotevm_release_allocation(ctx, a);
+}
+
+/* REMOTEVM_ATTACH_RELEASE_ON_CLOSE: everything this handle allocated. */
+static int remotevm_release_owned(struct remotevm_context *ctx, void *unused)
+{
+	struct remotevm_allocation *a;
+	unsigned long index = 0;
+
+	mt_for_each(&ctx->record->allocations, a, index, ULONG_MAX)
+		if (a->owner == ctx->handle->id)
+			remotevm_release_allocation(ctx, a);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* VirtualQuery                                                       */
+/* ------------------------------------------------------------------ */
+
+static u32 remotevm_vma_protection(struct vm_area_struct *vma)
+{
+	/* A private file mapping that can be written is copy-on-write. */
+	bool cow = vma->vm_file && !(vma->vm_flags & VM_SHARED);
+
+	switch (vma->vm_flags & REMOTEVM_VM_ACCESS) {
+	case 0:
+		return REMOTEVM_PAGE_NOACCESS;
+	case VM_READ:
+		return REMOTEVM_PAGE_READONLY;
+	case VM_WRITE:
+	case VM_READ | VM_WRITE:
+		return cow ? REMOTEVM_PAGE_WRITECOPY : REMOTEVM_PAGE_READWRITE;
+	case VM_EXEC:
+		return REMOTEVM_PAGE_EXECUTE;
+	case VM_READ | VM_EXEC:
+		return REMOTEVM_PAGE_EXECUTE_READ;
+	}
+	return cow ? REMOTEVM_PAGE_EXECUTE_WRITECOPY :
+		     REMOTEVM_PAGE_EXECUTE_READWRITE;
+}
+
+/* Inaccessible anonymous or file memory counts as reserved, as on Windows. */
+static bool remotevm_vma_counts_reserved(struct vm_area_struct *vma,
+					 bool remotevm)
+{
+	if (vma->vm_flags & REMOTEVM_VM_ACCESS)
+		return false;
+	/* Committed PAGE_NOACCESS memory of remotevm's is accounted. */
+	return !remotevm || remotevm_vma_is_reserved(vma);
+}
+
+/*
+ * What counts as one allocation of memory remotevm did not make: a file
+ * mapped in consecutive VMAs (an ELF image is), or a single VMA.
+ */
+static void remotevm_mapping_bounds(struct mm_struct *mm,
+				    struct vm_area_struct *vma,
+				    unsigned long *start, unsigned long *end,
+				    bool *image)
+{
+	struct vm_area_struct *v;
+
+	*start = vma->vm_start;
+	*end = vma->vm_end;
+	*image = vma->vm_flags & VM_EXEC;
+	if (!vma->vm_file)
+		return;
+	while (*start > 0 && (v = find_vma(mm, *start - 1)) &&
+	       v->vm_end == *start && v->vm_file == vma->vm_file) {
+		*start = v->vm_start;
+		*image |= v->vm_flags & VM_EXEC;
+	}
+	while ((v = find_vma(mm, *end)) && v->vm_start == *end &&
+	       v->vm_file == vma->vm_file) {
+		*end = v->vm_end;
+		*image |= v->vm_flags & VM_EXEC;
+	}
+}
+
+/* MEMORY_BASIC_INFORMATION of @addr, its region ending at @limit at most. */
+static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
+			      unsigned long limit, struct remotevm_region *region)
+{
+	struct vm_area_struct *vma = find_vma(ctx->mm, addr), *next;
+	struct remotevm_allocation *a;
+	unsigned long lo, hi, end;
+	bool image = false;
+	u32 state, protect, type;
+
+	memset(region, 0, sizeof(*region));
+	region->base_address = PAGE_ALIGN_DOWN(addr);
+	if (!vma || vma->vm_start > addr) {
+		end = vma ? vma->vm_start : ctx->task_size;
+		region->state = REMOTEVM_MEM_FREE;
+		region->protect = REMOTEVM_PAGE_NOACCESS;
+		region->region_size = min(end, limit) - region->base_address;
+		return;
+	}
+
+	a = remotevm_allocation_at(ctx->record, addr);
+	if (a) {
+		lo = a->start;
+		hi = a->end;
+		region->allocation_protect = a->protection;
+	} else {
+		remotevm_mapping_bounds(ctx->mm, vma, &lo, &hi, &image);
+		region->allocation_protect =
+			remotevm_vma_protection(find_vma(ctx->mm, lo));
+	}
+	region->allocation_base = lo;
+
+	if (remotevm_vma_is_private_anon(vma))
+		type = REMOTEVM_MEM_PRIVATE;
+	else
+		type = image ? REMOTEVM_MEM_IMAGE : REMOTEVM_MEM_MAPPED;
+	state = remotevm_vma_counts_reserved(vma, a) ? REMOTEVM_MEM_RESERVE :
+						       REMOTEVM_MEM_COMMIT;
+	protect = state == REMOTEVM_MEM_COMMIT ? remotevm_vma_protection(vma) : 0;
+
+	/* The region goes on while the pages look the same. */
+	end = vma->vm_end;
+	while (end < hi && (next = find_vma(ctx->mm, end)) &&
+	       next->vm_start == end &&
+	       remotevm_vma_counts_reserved(next, a) == (state == REMOTEVM_MEM_RESERVE) &&
+	       (state == REMOTEVM_MEM_RESERVE || remotevm_vma_protection(next) == protect) &&
+	       remotevm_vma_is_private_anon(next) == (type == REMOTEVM_MEM_PRIVATE))
+		end = next->vm_end;
+
+	region->state = state;
+	region->protect = protect;
+	region->type = type;
+	region->region_size = min3(end, hi, limit) - region->base_address;
+}
+
+static int remotevm_query(struct remotevm_context *ctx,
+			  struct remotevm_query *query)
+{
+	if (query->address >= ctx->task_size)
+		return -EINVAL;
+	mmap_read_lock(ctx->mm);
+	remotevm_describe(ctx, query->address, ctx->task_size, &query->region);
+	mmap_read_unlock(ctx->mm);
+	return 0;
+}
+
+struct remotevm_region_list {
+	unsigned long start, end;
+	struct remotevm_region *regions;
+	u32 count;
+	u32 written;
+};
+
+static int remotevm_list_regions(struct remotevm_context *ctx, void *arg)
+{
+	struct remotevm_region_list *list = arg;
+	unsigned long addr = list->start;
+	unsigned long end = min(list->end, ctx->task_size);
+
+	mmap_read_lock(ctx->mm);
+	while (addr < end && list->written < list->count) {
+		struct remotevm_region *region = &list->regions[list->written++];
+
+		remotevm_describe(ctx, addr, end, region);
+		addr = region->base_address + region->region_size;
+	}
+	mmap_read_unlock(ctx->mm);
+	list->start = addr < end ? addr : list->end;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* VirtualProtect                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Whether the target's pages in [start, start + len) read as zero, i.e.
+ * hold nothing a fresh mapping would lose: 1, 0, or -errno.
+ */
+static int remotevm_range_is_zero(struct remotevm_context *ctx,
+				  unsigned long start, unsigned long len)
+{
+	void *page = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	unsigned long offset;
+	int ret = 1;
+
+	if (!page)
+		return -ENOMEM;
+	for (offset = 0; offset < len && ret == 1; offset += PAGE_SIZE) {
+		if (access_process_vm(ctx->task, start + offset, page, PAGE_SIZE,
+				      FOLL_FORCE) != PAGE_SIZE)
+			ret = -EFAULT;
+		else if (memchr_inv(page, 0, PAGE_SIZE))
+			ret = 0;
+	}
+	kfree(page);
+	return ret;
+}
+
+struct remotevm_protect_scan {
+	u32 old_protection;
+	u32 new_protection;
+	bool first;
+	bool unchanged;
+	bool may_have_data;
+};
+
+static int remotevm_scan_committed(struct vm_area_struct *vma,
+				   unsigned long start, unsigned long end,
+				   void *arg)
+{
+	struct remotevm_protect_scan *scan = arg;
+	u32 protection = remotevm_vma_protection(vma);
+
+	if (!remotevm_vma_is_private_anon(vma) || remotevm_vma_is_reserved(vma))
+		return -EADDRNOTAVAIL;
+	if (userfaultfd_armed(vma))
+		return -EBUSY;
+	if (scan->first) {
+		scan->old_protection = protection;
+		scan->first = false;
+	}
+	scan->unchanged &= protection == scan->new_protection;
+	/* Without an anon_vma no page was ever written: all zero. */
+	scan->may_have_data |= !!vma->anon_vma;
+	return 0;
+}
+
+/*
+ * VirtualProtect. There is no exported way to change the protection of
+ * pages in place (no mprotect() for modules), so the range is mapped
+ * afresh with the new protection. That keeps the contents only if there
+ * are none yet, or, with REMOTEVM_PROTECT_COPY, by copying them out and
+ * back in with FOLL_FORCE (as ptrace pokes do), which is not atomic
+ * against the target's own accesses to the range.
+ */
+static int remotevm_protect(struct remotevm_context *ctx,
+			    struct remotevm_protect *protect)
+{
+	struct remotevm_protect_scan scan = {
+		.new_protection = protect->new_protection,
+		.first = true,
+		.unchanged = true,
+	};
+	unsigned long start = ALIGN_DOWN(protect->address, PAGE_SIZE);
+	unsigned long end = PAGE_ALIGN(protect->address + protect->size);
+	unsigned long len = end - start, prot, addr;
+	bool copy = protect->flags & REMOTEVM_PROTECT_COPY;
+	bool has_data = false;
+	void *contents = NULL;
+	int ret;
+
+	if (!end || end > ctx->task_size)
+		return -EINVAL;
+	if (!remotevm_allocation_of(ctx, start, end))
+		return -EADDRNOTAVAIL;
+	ret = remotevm_walk(ctx->mm, start, end, remotevm_scan_committed, &scan);
+	if (ret)
+		return ret;
+	protect->old_protection = scan.old_protection;
+	if (scan.unchanged)
+		return 0;
+	if (scan.may_have_data) {
+		ret = remotevm_range_is_zero(ctx, start, len);
+		if (ret < 0)
+			return ret;
+		has_data = !ret;
+		ret = 0;
+	}
+	if (has_data && !copy)
+		return -EBUSY;
+	if (has_data) {
+		if (len > REMOTEVM_PROTECT_COPY_MAX)
+			return -E2BIG;
+		contents = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!contents)
+			return -ENOMEM;
+		if (access_process_vm(ctx->task, start, contents, len,
+				      FOLL_FORCE) != len) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	remotevm_prot(protect->new_protection, &prot);
+	addr = remotevm_map(start, len, prot, MAP_FIXED);
+	if (IS_ERR_VALUE(addr)) {
+		ret = (long)addr;
+		goto out;
+	}
+	if (contents && access_process_vm(ctx->task, start, contents, len,
+					  FOLL_FORCE | FOLL_WRITE) != len)
+		ret = -EIO;
+out:
+	kvfree(contents);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* The worker                                                         */
+/* ------------------------------------------------------------------ */
 
 /*
  * The top of the area the target's own top-down mmap() searches: below it
@@ -628,6 +1232,30 @@ static unsigned long remotevm_top_down_base(struct task_struct *task,
 }
 
 /*
+ * Copies the target's address-space limits into the worker, so that the
+ * kernel's own checks in vm_mmap() (may_expand_vm(), mlock_future_ok())
+ * read the target's values rather than the kthread's.
+ */
+static void remotevm_adopt_rlimits(struct task_struct *task)
+{
+	static const unsigned int adopted[] = {
+		RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK,
+	};
+	struct rlimit limits[ARRAY_SIZE(adopted)];
+	unsigned int i;
+
+	task_lock(task->group_leader);
+	for (i = 0; i < ARRAY_SIZE(adopted); i++)
+		limits[i] = task->signal->rlim[adopted[i]];
+	task_unlock(task->group_leader);
+
+	task_lock(current->group_leader);
+	for (i = 0; i < ARRAY_SIZE(adopted); i++)
+		current->signal->rlim[adopted[i]] = limits[i];
+	task_unlock(current->group_leader);
+}
+
+/*
  * Becomes the target, as far as vm_mmap() can tell: its mm, credentials
  * (for LSM hooks, capabilities and mmap_min_addr), memcg (for the kernel
  * memory vm_mmap() allocates) and limits. Fails with -ESRCH if the process
@@ -649,24 +1277,27 @@ static int remotevm_enter(struct remotevm_handle *handle,
 		return -ESRCH;
 	}
 
+	ctx->handle = handle;
+	ctx->task = task;
 	ctx->mm = handle->mm;
 	ctx->record = handle->record;
 	ctx->task_size = TASK_SIZE_OF(task);
 	ctx->mmap_base = remotevm_top_down_base(task, ctx->mm, ctx->task_size);
 	ctx->cred = get_task_cred(task);
 	remotevm_adopt_rlimits(task);
-	put_task_struct(task);
 
 	ctx->memcg = get_mem_cgroup_from_mm(ctx->mm);
 	kthread_use_mm(ctx->mm);
 	ctx->saved_memcg = set_active_memcg(ctx->memcg);
 	ctx->saved_cred = override_creds(ctx->cred);
 	mutex_lock(&ctx->record->lock);
+	WRITE_ONCE(ctx->record->busy_worker, current);
 	return 0;
 }
 
 static void remotevm_leave(struct remotevm_context *ctx)
 {
+	WRITE_ONCE(ctx->record->busy_worker, NULL);
 	mutex_unlock(&ctx->record->lock);
 	revert_creds(ctx->saved_cred);
 	put_cred(ctx->cred);
@@ -674,6 +1305,7 @@ static void remotevm_leave(struct remotevm_context *ctx)
 	kthread_unuse_mm(ctx->mm);
 	mem_cgroup_put(ctx->memcg);
 	mmput(ctx->mm);
+	put_task_struct(ctx->task);
 }
 
 static void remotevm_work(struct kthread_work *work)
@@ -681,34 +1313,25 @@ static void remotevm_work(struct kthread_work *work)
 	struct remotevm_request *req = container_of(work, struct remotevm_request,
 						    work);
 	struct remotevm_context ctx;
-	int ret = remotevm_enter(req->handle, &ctx);
 
-	if (ret) {
-		req->ops[0].error = ret;
-		goto out;
+	req->ret = remotevm_enter(req->handle, &ctx);
+	if (!req->ret) {
+		req->ret = req->fn(&ctx, req->arg);
+		remotevm_leave(&ctx);
 	}
-	for (; req->completed < req->count; req->completed++) {
-		struct remotevm_op *op = &req->ops[req->completed];
-
-		op->error = remotevm_alloc(&ctx, &op->alloc);
-		if (op->error)
-			break;
-	}
-	remotevm_leave(&ctx);
-out:
 	complete(&req->done);
 }
 
 /* The one place that hands work to the worker and waits for it. */
 static int remotevm_submit(struct remotevm_handle *handle,
-			   struct remotevm_op *ops, u32 count, u32 *completed)
+			   int (*fn)(struct remotevm_context *ctx, void *arg),
+			   void *arg)
 {
 	struct remotevm_request req = {
 		.handle = handle,
-		.ops = ops,
-		.count = count,
+		.fn = fn,
+		.arg = arg,
 	};
-	int ret = 0;
 
 	mutex_lock(&handle->lock);
 	if (!handle->pid) {
@@ -724,12 +1347,59 @@ static int remotevm_submit(struct remotevm_handle *handle,
 	 */
 	wait_for_completion(&req.done);
 	mutex_unlock(&handle->lock);
+	return req.ret;
+}
 
-	*completed = req.completed;
-	if (req.completed < count)
-		ret = ops[req.completed].error;
+struct remotevm_op_list {
+	struct remotevm_op *ops;
+	u32 count;
+	u32 completed;
+};
+
+static int remotevm_run_op(struct remotevm_context *ctx, struct remotevm_op *op)
+{
+	switch (op->code) {
+	case REMOTEVM_OP_ALLOC:
+		return remotevm_alloc(ctx, &op->alloc);
+	case REMOTEVM_OP_FREE:
+		return remotevm_free(ctx, &op->free);
+	case REMOTEVM_OP_QUERY:
+		return remotevm_query(ctx, &op->query);
+	case REMOTEVM_OP_PROTECT:
+		return remotevm_protect(ctx, &op->protect);
+	}
+	return -EINVAL;
+}
+
+/* Runs the ops in order; stops at the first failure. */
+static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
+{
+	struct remotevm_op_list *list = arg;
+
+	for (; list->completed < list->count; list->completed++) {
+		struct remotevm_op *op = &list->ops[list->completed];
+
+		op->error = remotevm_run_op(ctx, op);
+		if (op->error)
+			return op->error;
+	}
+	return 0;
+}
+
+static int remotevm_submit_ops(struct remotevm_handle *handle,
+			       struct remotevm_op_list *list)
+{
+	int ret = remotevm_submit(handle, remotevm_run_ops, list);
+
+	/* Also a failure to reach the target at all (-ESRCH). */
+	if (ret && list->completed < list->count)
+		list->ops[list->completed].error = ret;
 	return ret;
 }
+
+/* ------------------------------------------------------------------ */
+/* ioctls                                                             */
+/* ------------------------------------------------------------------ */
 
 static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 {
@@ -741,8 +1411,11 @@ static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 		return ret;
 	if (api.api != REMOTEVM_API || api.pad || api.features || api.ops)
 		return -EINVAL;
-	api.features = REMOTEVM_FEATURE_BATCH | REMOTEVM_FEATURE_PLACEMENT;
-	api.ops = BIT_ULL(REMOTEVM_OP_ALLOC);
+	api.features = REMOTEVM_FEATURE_BATCH | REMOTEVM_FEATURE_PLACEMENT |
+		       REMOTEVM_FEATURE_RELEASE_ON_CLOSE |
+		       REMOTEVM_FEATURE_REGIONS | REMOTEVM_FEATURE_PROTECT_COPY;
+	api.ops = BIT_ULL(REMOTEVM_OP_ALLOC) | BIT_ULL(REMOTEVM_OP_FREE) |
+		  BIT_ULL(REMOTEVM_OP_QUERY) | BIT_ULL(REMOTEVM_OP_PROTECT);
 	return remotevm_copy_out(uarg, usize, &api, sizeof(api));
 }
 
@@ -772,8 +1445,8 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 			       REMOTEVM_ATTACH_SIZE_VER0, uarg, usize);
 	if (ret)
 		return ret;
-	if (attach.flags || !attach.pid || attach.pid > PID_MAX_LIMIT ||
-	    attach.mem_fd < 0)
+	if ((attach.flags & ~REMOTEVM_ATTACH_RELEASE_ON_CLOSE) || !attach.pid ||
+	    attach.pid > PID_MAX_LIMIT || attach.mem_fd < 0)
 		return -EINVAL;
 
 	mem = fget(attach.mem_fd);
@@ -825,7 +1498,8 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 		handle->worker = NULL;
 		goto out_unlock;
 	}
-	handle->record = container_of(notifier, struct remotevm_mm, notifier);
+	handle->record = remotevm_record(notifier);
+	handle->flags = attach.flags;
 	mmgrab(mm);
 	handle->mm = mm;
 	handle->pid = get_pid(pid);
@@ -842,31 +1516,32 @@ out_fput:
 	return ret;
 }
 
-static int remotevm_ioctl_alloc(struct remotevm_handle *handle,
-				void __user *uarg, size_t usize)
+/* ALLOC, FREE, QUERY, PROTECT: one operation, its own struct. */
+static int remotevm_ioctl_op(struct remotevm_handle *handle, u32 code,
+			     unsigned int cmd, void __user *uarg, size_t usize)
 {
-	struct remotevm_op op = { .code = REMOTEVM_OP_ALLOC };
-	u32 completed;
+	struct remotevm_op op = { .code = code };
+	struct remotevm_op_list list = { .ops = &op, .count = 1 };
+	size_t size = remotevm_op_args_size(code);
 	int ret;
 
-	ret = remotevm_copy_in(&op.alloc, sizeof(op.alloc),
-			       REMOTEVM_ALLOC_SIZE_VER0, uarg, usize);
+	ret = remotevm_copy_in(op.reserved, size, size, uarg, usize);
 	if (ret)
 		return ret;
-	ret = remotevm_alloc_validate(&op.alloc);
+	ret = remotevm_op_validate(&op);
 	if (ret)
 		return ret;
-	ret = remotevm_submit(handle, &op, 1, &completed);
-	if (ret)
+	ret = remotevm_submit_ops(handle, &list);
+	if (ret || !(_IOC_DIR(cmd) & _IOC_READ))
 		return ret;
-	return remotevm_copy_out(uarg, usize, &op.alloc, sizeof(op.alloc));
+	return remotevm_copy_out(uarg, usize, op.reserved, size);
 }
 
 static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 				void __user *uarg, size_t usize)
 {
+	struct remotevm_op_list list = { 0 };
 	struct remotevm_batch batch;
-	struct remotevm_op *ops;
 	u8 __user *uops;
 	u32 i;
 	int ret;
@@ -875,33 +1550,34 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 			       uarg, usize);
 	if (ret)
 		return ret;
-	if (batch.flags || !batch.count ||
-	    batch.count > REMOTEVM_BATCH_MAX ||
+	if (batch.flags || !batch.count || batch.count > REMOTEVM_BATCH_MAX ||
 	    batch.op_size < REMOTEVM_OP_SIZE_VER0 || batch.op_size > PAGE_SIZE ||
 	    !IS_ALIGNED(batch.op_size, sizeof(u64)))
 		return -EINVAL;
 
-	ops = kvcalloc(batch.count, sizeof(*ops), GFP_KERNEL);
-	if (!ops)
+	list.ops = kvcalloc(batch.count, sizeof(*list.ops), GFP_KERNEL);
+	if (!list.ops)
 		return -ENOMEM;
+	list.count = batch.count;
 	uops = u64_to_user_ptr(batch.ops);
 	/* Every element is read once and checked before any of them runs. */
 	for (i = 0; i < batch.count; i++) {
-		ret = copy_struct_from_user(&ops[i], sizeof(ops[i]),
+		ret = copy_struct_from_user(&list.ops[i], sizeof(list.ops[i]),
 					    uops + (size_t)i * batch.op_size,
 					    batch.op_size);
 		if (!ret)
-			ret = remotevm_op_validate(&ops[i]);
+			ret = remotevm_op_validate(&list.ops[i]);
 		if (ret)
 			goto out;
 	}
 
-	ret = remotevm_submit(handle, ops, batch.count, &batch.completed);
+	ret = remotevm_submit_ops(handle, &list);
+	batch.completed = list.completed;
 
 	/* Results of the operations that ran, and of the one that failed. */
 	for (i = 0; i < min(batch.completed + 1, batch.count); i++) {
-		if (copy_to_user(uops + (size_t)i * batch.op_size, &ops[i],
-				 min_t(size_t, batch.op_size, sizeof(ops[i])))) {
+		if (copy_to_user(uops + (size_t)i * batch.op_size, &list.ops[i],
+				 min_t(size_t, batch.op_size, sizeof(list.ops[i])))) {
 			ret = -EFAULT;
 			goto out;
 		}
@@ -909,7 +1585,56 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 	if (remotevm_copy_out(uarg, usize, &batch, sizeof(batch)))
 		ret = -EFAULT;
 out:
-	kvfree(ops);
+	kvfree(list.ops);
+	return ret;
+}
+
+static int remotevm_ioctl_regions(struct remotevm_handle *handle,
+				  void __user *uarg, size_t usize)
+{
+	struct remotevm_region_list list = { 0 };
+	struct remotevm_regions req;
+	u8 __user *uregions;
+	u32 i;
+	int ret;
+
+	ret = remotevm_copy_in(&req, sizeof(req), REMOTEVM_REGIONS_SIZE_VER0,
+			       uarg, usize);
+	if (ret)
+		return ret;
+	if (req.start >= req.end || !req.count ||
+	    req.count > REMOTEVM_REGIONS_MAX ||
+	    req.region_size < REMOTEVM_REGION_SIZE_VER0 ||
+	    req.region_size > PAGE_SIZE || !IS_ALIGNED(req.region_size, sizeof(u64)))
+		return -EINVAL;
+
+	list.start = req.start;
+	list.end = req.end;
+	list.count = req.count;
+	list.regions = kvcalloc(req.count, sizeof(*list.regions), GFP_KERNEL);
+	if (!list.regions)
+		return -ENOMEM;
+	ret = remotevm_submit(handle, remotevm_list_regions, &list);
+	if (ret)
+		goto out;
+
+	uregions = u64_to_user_ptr(req.regions);
+	for (i = 0; i < list.written; i++) {
+		u8 __user *dst = uregions + (size_t)i * req.region_size;
+
+		/* A newer caller's fields we do not know read as zero. */
+		if (copy_to_user(dst, &list.regions[i], sizeof(list.regions[i])) ||
+		    clear_user(dst + sizeof(list.regions[i]),
+			       req.region_size - sizeof(list.regions[i]))) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	req.count = list.written;
+	req.next = list.start;
+	ret = remotevm_copy_out(uarg, usize, &req, sizeof(req));
+out:
+	kvfree(list.regions);
 	return ret;
 }
 
@@ -926,9 +1651,17 @@ static long remotevm_ioctl(struct file *file, unsigned int cmd,
 	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_ATTACH):
 		return remotevm_ioctl_attach(handle, uarg, usize);
 	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_ALLOC):
-		return remotevm_ioctl_alloc(handle, uarg, usize);
+		return remotevm_ioctl_op(handle, REMOTEVM_OP_ALLOC, cmd, uarg, usize);
+	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_FREE):
+		return remotevm_ioctl_op(handle, REMOTEVM_OP_FREE, cmd, uarg, usize);
+	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_QUERY):
+		return remotevm_ioctl_op(handle, REMOTEVM_OP_QUERY, cmd, uarg, usize);
+	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_PROTECT):
+		return remotevm_ioctl_op(handle, REMOTEVM_OP_PROTECT, cmd, uarg, usize);
 	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_BATCH):
 		return remotevm_ioctl_batch(handle, uarg, usize);
+	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_REGIONS):
+		return remotevm_ioctl_regions(handle, uarg, usize);
 	}
 	return -ENOTTY;
 }
@@ -940,6 +1673,7 @@ static int remotevm_open(struct inode *inode, struct file *file)
 	if (!handle)
 		return -ENOMEM;
 	mutex_init(&handle->lock);
+	handle->id = atomic64_inc_return(&remotevm_handle_ids);
 	file->private_data = handle;
 	return nonseekable_open(inode, file);
 }
@@ -949,6 +1683,9 @@ static int remotevm_release(struct inode *inode, struct file *file)
 	struct remotevm_handle *handle = file->private_data;
 
 	if (handle->pid) {
+		/* A target that is gone has nothing left to release. */
+		if (handle->flags & REMOTEVM_ATTACH_RELEASE_ON_CLOSE)
+			remotevm_submit(handle, remotevm_release_owned, NULL);
 		kthread_destroy_worker(handle->worker);
 		mmu_notifier_put(&handle->record->notifier);
 		mmdrop(handle->mm);
@@ -997,6 +1734,6 @@ static void __exit remotevm_exit(void)
 module_init(remotevm_init);
 module_exit(remotevm_exit);
 
-MODULE_DESCRIPTION("Reserve and commit memory in another process's address space");
+MODULE_DESCRIPTION("Reserve, commit, query and free memory in another process's address space");
 MODULE_AUTHOR("remotevm developers");
 MODULE_LICENSE("GPL");

@@ -97,9 +97,12 @@ static void catch_signals(void)
 
 int main(void)
 {
+	/* No heap from stdio: tests compare the target's maps before and after. */
+	static char stdin_buffer[4096];
 	char line[512], arg[256];
 	unsigned long long a, b, c;
 
+	setvbuf(stdin, stdin_buffer, _IOFBF, sizeof(stdin_buffer));
 	setvbuf(stdout, NULL, _IONBF, 0);
 	catch_signals();
 	printf("ready %d %llx\n", (int)getpid(),
@@ -142,6 +145,34 @@ int main(void)
 				printf("err %d\n", errno);
 			else
 				printf("ok %llx\n", (unsigned long long)(uintptr_t)p);
+			break;
+		}
+		case 'N': {	/* N path: mmap a file, read-only and shared */
+			int fd;
+			void *p = MAP_FAILED;
+
+			sscanf(line + 1, "%255s", arg);
+			fd = open(arg, O_RDONLY);
+			if (fd >= 0)
+				p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				printf("err %d\n", errno);
+			else
+				printf("ok %llx\n", (unsigned long long)(uintptr_t)p);
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		case 'K': {	/* K addr len: its own RW memory, MAP_FIXED over addr */
+			void *p;
+
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			p = mmap((void *)(uintptr_t)a, b, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			if (p == MAP_FAILED)
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
 			break;
 		}
 		case 'U':	/* U addr len: munmap */

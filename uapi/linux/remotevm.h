@@ -27,14 +27,24 @@
  * Allocation types, with the values of the Win32 MEM_* constants so that
  * callers of the COM interface can pass theirs through unchanged.
  */
+#define REMOTEVM_MEM_COALESCE_PLACEHOLDERS 0x00000001
+#define REMOTEVM_MEM_PRESERVE_PLACEHOLDER 0x00000002
 #define REMOTEVM_MEM_COMMIT		0x00001000
 #define REMOTEVM_MEM_RESERVE		0x00002000
+#define REMOTEVM_MEM_DECOMMIT		0x00004000
+#define REMOTEVM_MEM_RELEASE		0x00008000
 #define REMOTEVM_MEM_RESET		0x00080000
 #define REMOTEVM_MEM_TOP_DOWN		0x00100000
 #define REMOTEVM_MEM_WRITE_WATCH	0x00200000
 #define REMOTEVM_MEM_PHYSICAL		0x00400000
 #define REMOTEVM_MEM_RESET_UNDO		0x01000000
 #define REMOTEVM_MEM_LARGE_PAGES	0x20000000
+
+/* Region states and types (MEMORY_BASIC_INFORMATION.State and .Type). */
+#define REMOTEVM_MEM_FREE		0x00010000	/* and MEM_COMMIT, MEM_RESERVE */
+#define REMOTEVM_MEM_PRIVATE		0x00020000
+#define REMOTEVM_MEM_MAPPED		0x00040000
+#define REMOTEVM_MEM_IMAGE		0x01000000
 
 /* Page protections, with the values of the Win32 PAGE_* constants. */
 #define REMOTEVM_PAGE_NOACCESS		0x001
@@ -62,13 +72,23 @@ struct remotevm_api {
 
 #define REMOTEVM_FEATURE_BATCH		_BITULL(0)
 #define REMOTEVM_FEATURE_PLACEMENT	_BITULL(1)	/* lowest/highest/alignment */
+#define REMOTEVM_FEATURE_RELEASE_ON_CLOSE _BITULL(2)
+#define REMOTEVM_FEATURE_REGIONS	_BITULL(3)	/* REMOTEVM_IOC_REGIONS */
+#define REMOTEVM_FEATURE_PROTECT_COPY	_BITULL(4)
 
 /* REMOTEVM_IOC_ATTACH: bind this handle to a target process. */
 struct remotevm_attach {
 	__u32 pid;	/* target, as seen in the caller's pid namespace */
 	__s32 mem_fd;	/* /proc/<pid>/mem opened O_RDWR by the caller */
-	__u64 flags;	/* 0 */
+	__u64 flags;	/* REMOTEVM_ATTACH_* */
 };
+
+/*
+ * Release everything this handle allocated when it is closed, so that a
+ * tool that dies leaves nothing behind in the target. Off by default: as
+ * on Windows, allocations outlive the handle.
+ */
+#define REMOTEVM_ATTACH_RELEASE_ON_CLOSE	_BITULL(0)
 
 /*
  * REMOTEVM_IOC_ALLOC: VirtualAllocEx.
@@ -97,7 +117,77 @@ struct remotevm_alloc {
 	__u64 allocated_size;	/* out: its size in bytes */
 };
 
+/*
+ * REMOTEVM_IOC_FREE: VirtualFreeEx. MEM_DECOMMIT returns the pages of
+ * [address, address + size) to reserved (contents discarded; size 0 with
+ * the base of an allocation means all of it); MEM_RELEASE takes size 0 and
+ * the base of an allocation made through remotevm, and unmaps all of it.
+ */
+struct remotevm_free {
+	__u64 address;
+	__u64 size;
+	__u32 free_type;	/* REMOTEVM_MEM_DECOMMIT or REMOTEVM_MEM_RELEASE */
+	__u32 pad;
+};
+
+/* MEMORY_BASIC_INFORMATION, for any mapping of the target. */
+struct remotevm_region {
+	__u64 base_address;	/* the queried address, rounded down to a page */
+	__u64 allocation_base;	/* 0 for a free region */
+	__u64 region_size;	/* bytes from base_address with the same attributes */
+	__u32 allocation_protect; /* REMOTEVM_PAGE_* the allocation was made with */
+	__u32 state;		/* REMOTEVM_MEM_COMMIT, _RESERVE or _FREE */
+	__u32 protect;		/* REMOTEVM_PAGE_* now; 0 if reserved */
+	__u32 type;		/* REMOTEVM_MEM_PRIVATE, _MAPPED, _IMAGE; 0 if free */
+};
+
+/* REMOTEVM_IOC_QUERY: VirtualQueryEx of one address. */
+struct remotevm_query {
+	__u64 address;			/* in */
+	struct remotevm_region region;	/* out */
+};
+
+/*
+ * REMOTEVM_IOC_PROTECT: VirtualProtectEx on committed pages of a remotevm
+ * allocation; returns the protection the first page had. Linux gives
+ * modules no way to change the protection of pages in place, so pages are
+ * mapped afresh: without REMOTEVM_PROTECT_COPY that is done only where the
+ * pages hold no data yet (else EBUSY); with it, the contents are copied
+ * over, which is not atomic: the target must leave the range alone
+ * during the call, as with a debugger patching code.
+ */
+struct remotevm_protect {
+	__u64 address;
+	__u64 size;
+	__u32 new_protection;	/* in: REMOTEVM_PAGE_* */
+	__u32 flags;		/* in: REMOTEVM_PROTECT_* */
+	__u32 old_protection;	/* out */
+	__u32 pad;
+};
+
+#define REMOTEVM_PROTECT_COPY	0x1
+
+/*
+ * REMOTEVM_IOC_REGIONS: the regions of [start, end) in order, free ones
+ * included, as REMOTEVM_IOC_QUERY describes them. Fills at most count
+ * entries (of region_size bytes each) at regions; on return count is how
+ * many were written and next where to continue (== end when done).
+ */
+struct remotevm_regions {
+	__u64 start;
+	__u64 end;
+	__u64 regions;		/* pointer to struct remotevm_region[count] */
+	__u32 count;		/* in: capacity, 1 .. REMOTEVM_REGIONS_MAX; out: written */
+	__u32 region_size;	/* sizeof(struct remotevm_region) */
+	__u64 next;		/* out */
+};
+
+#define REMOTEVM_REGIONS_MAX	4096
+
 #define REMOTEVM_OP_ALLOC	1
+#define REMOTEVM_OP_FREE	2
+#define REMOTEVM_OP_QUERY	3
+#define REMOTEVM_OP_PROTECT	4
 
 /* One element of REMOTEVM_IOC_BATCH. */
 struct remotevm_op {
@@ -107,6 +197,9 @@ struct remotevm_op {
 	__u32 pad;		/* in: 0 */
 	union {
 		struct remotevm_alloc alloc;
+		struct remotevm_free free;
+		struct remotevm_query query;
+		struct remotevm_protect protect;
 		__u64 reserved[16];	/* room for later operations */
 	};
 };
@@ -136,5 +229,9 @@ struct remotevm_batch {
 #define REMOTEVM_IOC_ATTACH	_IOW(REMOTEVM_IOC_MAGIC, 0x01, struct remotevm_attach)
 #define REMOTEVM_IOC_ALLOC	_IOWR(REMOTEVM_IOC_MAGIC, 0x02, struct remotevm_alloc)
 #define REMOTEVM_IOC_BATCH	_IOWR(REMOTEVM_IOC_MAGIC, 0x03, struct remotevm_batch)
+#define REMOTEVM_IOC_FREE	_IOW(REMOTEVM_IOC_MAGIC, 0x04, struct remotevm_free)
+#define REMOTEVM_IOC_QUERY	_IOWR(REMOTEVM_IOC_MAGIC, 0x05, struct remotevm_query)
+#define REMOTEVM_IOC_PROTECT	_IOWR(REMOTEVM_IOC_MAGIC, 0x06, struct remotevm_protect)
+#define REMOTEVM_IOC_REGIONS	_IOWR(REMOTEVM_IOC_MAGIC, 0x07, struct remotevm_regions)
 
 #endif /* _UAPI_LINUX_REMOTEVM_H */
