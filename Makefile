@@ -24,8 +24,13 @@ SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,remotevm_test \
 	remotevm_target remotevm_target32)
 TOOL_BINS := $(BUILD)/tools/remotevm-demo
 
-.PHONY: all module selftests tools deps check demo clean
-all: module selftests tools
+.PHONY: all module selftests tools deps check demo clean install
+all: module userlib selftests tools
+
+include userlib/build.mk
+-include $(wildcard tools/*/build.mk)
+
+install: install-userlib
 
 # Built from a per-kernel copy: "make -C KDIR M=DIR clean" deletes every
 # .ko below DIR, and M= has no separate output dir before 6.13.
@@ -63,7 +68,7 @@ $(BUILD)/tools/remotevm-demo: tools/demo/remotevm-demo.c uapi/linux/remotevm.h
 deps:
 	tools/deps
 
-check: selftests
+check: userlib selftests tools
 	tools/check $(KERNELS)
 
 demo: selftests tools

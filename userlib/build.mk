@@ -1,0 +1,60 @@
+# libremotevm: shared (versioned, only the public API exported) and static,
+# plus an ASan/UBSan build of the same sources for the tests.
+LIB_VERSION := 1.0.0
+LIB_SRCS := userlib/remotevm.c
+LIB_HDRS := userlib/include/remotevm/remotevm.h \
+	userlib/include/remotevm/jscript9diag.h uapi/linux/remotevm.h
+LIB_CFLAGS := $(USER_CFLAGS) -I$(CURDIR)/userlib/include -fvisibility=hidden
+LIB_DIR := $(BUILD)/userlib
+LIB_SO := $(LIB_DIR)/libremotevm.so
+LIB_A := $(LIB_DIR)/libremotevm.a
+LIB_ASAN_A := $(LIB_DIR)/asan/libremotevm.a
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+$(LIB_DIR)/%.pic.o: userlib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -fPIC -c -o $@ $<
+
+$(LIB_DIR)/%.o: userlib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB_DIR)/asan/%.o: userlib/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) $(SANITIZE) -c -o $@ $<
+
+$(LIB_SO): $(LIB_SRCS:userlib/%.c=$(LIB_DIR)/%.pic.o) userlib/libremotevm.map
+	$(CC) -shared -Wl,-soname,libremotevm.so.1 \
+		-Wl,--version-script=userlib/libremotevm.map -o $@.$(LIB_VERSION) \
+		$(filter %.o,$^)
+	ln -sf libremotevm.so.$(LIB_VERSION) $@.1
+	ln -sf libremotevm.so.1 $@
+
+$(LIB_A): $(LIB_SRCS:userlib/%.c=$(LIB_DIR)/%.o)
+	$(AR) rcs $@ $^
+
+$(LIB_ASAN_A): $(LIB_SRCS:userlib/%.c=$(LIB_DIR)/asan/%.o)
+	$(AR) rcs $@ $^
+
+userlib: $(LIB_SO) $(LIB_A) $(LIB_ASAN_A)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+install-userlib: userlib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/remotevm $(DESTDIR)$(INCLUDEDIR)/linux
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO).$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libremotevm.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/libremotevm.so.1
+	ln -sf libremotevm.so.1 $(DESTDIR)$(LIBDIR)/libremotevm.so
+	install -m 644 userlib/include/remotevm/*.h $(DESTDIR)$(INCLUDEDIR)/remotevm/
+	install -m 644 uapi/linux/remotevm.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(LIB_VERSION)|' \
+		userlib/remotevm.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/remotevm.pc
+
+.PHONY: userlib install-userlib
