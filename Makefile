@@ -16,19 +16,20 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-I$(CURDIR)/uapi $(EXTRA_CFLAGS)
 
 # kselftest_harness.h comes from Debian's linux-source-6.1, not a copy here.
+include userlib/build.mk
+-include $(wildcard tools/*/build.mk)
+
 KSFT_TARBALL := /usr/src/linux-source-6.1.tar.xz
 KSFT_DIR := $(BUILD)/kselftest
 KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
-SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,remotevm_test \
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,remotevm_test libremotevm_test \
 	remotevm_target remotevm_target32)
-TOOL_BINS := $(BUILD)/tools/remotevm-demo
+TOOL_BINS := $(BUILD)/tools/remotevm-demo $(BUILD)/examples/com_alloc
 
 .PHONY: all module selftests tools deps check demo clean install
 all: module userlib selftests tools
 
-include userlib/build.mk
--include $(wildcard tools/*/build.mk)
 
 install: install-userlib
 
@@ -45,10 +46,17 @@ $(KSFT_HEADERS):
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
-$(BUILD)/selftests/remotevm_test: selftests/remotevm_test.c \
-		uapi/linux/remotevm.h $(KSFT_HEADERS)
+$(BUILD)/selftests/remotevm_test: selftests/remotevm_test.c selftests/target.c \
+		selftests/target.h uapi/linux/remotevm.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< -lpthread
+	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
+
+# The library's tests run against its ASan/UBSan build.
+$(BUILD)/selftests/libremotevm_test: selftests/libremotevm_test.c selftests/target.c \
+		selftests/target.h $(LIB_ASAN_A) $(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
+		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)
 
 $(BUILD)/selftests/remotevm_target: selftests/remotevm_target.c
 	@mkdir -p $(dir $@)
@@ -64,6 +72,12 @@ tools: $(TOOL_BINS)
 $(BUILD)/tools/remotevm-demo: tools/demo/remotevm-demo.c uapi/linux/remotevm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $<
+
+# Built the way an installed copy is used: only the public headers, -lremotevm.
+$(BUILD)/examples/com_alloc: examples/com_alloc.c $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(CURDIR)/userlib/include -o $@ $< \
+		-L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -lremotevm
 
 deps:
 	tools/deps

@@ -29,6 +29,7 @@
 #include <linux/remotevm.h>
 
 #include "kselftest_harness.h"
+#include "target.h"
 
 #define PAGE		4096ULL
 #define NOBODY		65534
@@ -36,139 +37,6 @@
 #define RW		REMOTEVM_PAGE_READWRITE
 #define COMMIT		REMOTEVM_MEM_COMMIT
 #define RESERVE		REMOTEVM_MEM_RESERVE
-
-/* A target process running remotevm_target, driven over two pipes. */
-struct target {
-	pid_t pid;
-	FILE *cmd;
-	FILE *reply;
-	uint64_t code;	/* an address in its text */
-};
-
-static const char *helper_path(const char *name)
-{
-	static char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 64);
-
-	if (n < 0)
-		return name;
-	path[n] = 0;
-	strcpy(strrchr(path, '/') + 1, name);
-	return path;
-}
-
-static int target_start_as(struct target *t, const char *name, uid_t uid)
-{
-	int to[2], from[2];
-	char line[128];
-	const char *path = helper_path(name);
-
-	if (access(path, X_OK))
-		return -1;
-	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
-		return -1;
-	t->pid = fork();
-	if (t->pid < 0)
-		return -1;
-	if (!t->pid) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		if (uid && (setgid(uid) || setuid(uid)))
-			_exit(126);
-		execl(path, path, (char *)NULL);
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	t->cmd = fdopen(to[1], "w");
-	t->reply = fdopen(from[0], "r");
-	setvbuf(t->cmd, NULL, _IONBF, 0);
-	if (!fgets(line, sizeof(line), t->reply))
-		return -1;
-	if (sscanf(line, "ready %*d %llx", (unsigned long long *)&t->code) != 1)
-		return -1;
-	return 0;
-}
-
-static int target_start(struct target *t)
-{
-	return target_start_as(t, "remotevm_target", 0);
-}
-
-/* Sends one command; 0 if the target answered ok (rest of line in reply). */
-static int target_do(struct target *t, char *reply, size_t len,
-		     const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(t->cmd, fmt, ap);
-	va_end(ap);
-	fputc('\n', t->cmd);
-	if (!fgets(line, sizeof(line), t->reply))
-		return -1;
-	if (reply && len) {
-		size_t n = strnlen(line + 3, len - 1);
-
-		memcpy(reply, line + 3, n);
-		reply[n] = 0;
-	}
-	return strncmp(line, "ok", 2) ? -1 : 0;
-}
-
-static void target_stop(struct target *t)
-{
-	if (t->pid <= 0)
-		return;
-	kill(t->pid, SIGKILL);
-	waitpid(t->pid, NULL, 0);
-	fclose(t->cmd);
-	fclose(t->reply);
-	t->pid = 0;
-}
-
-/* The target's own view of a byte: readable, writable. */
-static int target_probe(struct target *t, uint64_t addr, int *r, int *w)
-{
-	char reply[64];
-
-	if (target_do(t, reply, sizeof(reply), "P %llx", (unsigned long long)addr))
-		return -1;
-	return sscanf(reply, "%d %d", r, w) == 2 ? 0 : -1;
-}
-
-/* The target reads [addr, addr+len): its first byte, -1 if not uniform. */
-static int target_read(struct target *t, uint64_t addr, uint64_t len)
-{
-	char reply[64];
-	int byte, same;
-
-	if (target_do(t, reply, sizeof(reply), "R %llx %llx",
-		      (unsigned long long)addr, (unsigned long long)len) ||
-	    sscanf(reply, "%x %d", &byte, &same) != 2)
-		return -2;
-	return same ? byte : -1;
-}
-
-static int target_write(struct target *t, uint64_t addr, uint64_t len, int byte)
-{
-	return target_do(t, NULL, 0, "W %llx %llx %x", (unsigned long long)addr,
-			 (unsigned long long)len, byte);
-}
-
-/* A range the target had mapped and unmapped: free, for explicit addresses. */
-static uint64_t target_hole(struct target *t, uint64_t len)
-{
-	char reply[64];
-	unsigned long long addr;
-
-	if (target_do(t, reply, sizeof(reply), "M %llx 0", (unsigned long long)len) ||
-	    sscanf(reply, "%llx", &addr) != 1 ||
-	    target_do(t, NULL, 0, "U %llx %llx", addr, (unsigned long long)len))
-		return 0;
-	return addr;
-}
 
 /* The target's mapping that contains addr: its perms ("rw-p") and bounds. */
 static int maps_find(pid_t pid, uint64_t addr, char perms[5], uint64_t *start,
@@ -994,7 +862,7 @@ TEST_F(attached, commit_outside_a_reservation_is_refused)
 
 	ASSERT_NE(0, hole);
 	/* The target's own memory, PROT_NONE like a reservation. */
-	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %x 0", 4 * PAGE));
+	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %llx 0", 4 * PAGE));
 	ASSERT_EQ(1, sscanf(reply, "%llx", &own));
 	/* Two reservations back to back, in a hole of the target's. */
 	res = hole + 16 * PAGE;
@@ -1258,17 +1126,17 @@ TEST_F_TIMEOUT(attached, userfaultfd_ranges_are_never_unmapped, 60)
 	char before[65536];
 
 	/* A registered mapping of the target's, with a reservation after it. */
-	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %x 3", 8 * PAGE));
+	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %llx 3", 8 * PAGE));
 	ASSERT_EQ(1, sscanf(reply, "%llx", &m));
-	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "U %llx %x", m + 4 * PAGE, 4 * PAGE));
-	if (target_do(&self->t, reply, sizeof(reply), "F %llx %x", m, 4 * PAGE))
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "U %llx %llx", m + 4 * PAGE, 4 * PAGE));
+	if (target_do(&self->t, reply, sizeof(reply), "F %llx %llx", m, 4 * PAGE))
 		SKIP(return, "userfaultfd unavailable: %s", reply);
 	EXPECT_EQ(0, rvm_reserve_exactly(self->dev, m + 4 * PAGE, 4 * PAGE));
 	EXPECT_EQ(-EEXIST, rvm_alloc(self->dev, m, PAGE, COMMIT | RESERVE, RW, NULL));
 
 	/* The target registers part of a remotevm reservation itself. */
 	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 8 * PAGE, RESERVE, RW, &res));
-	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "F %llx %x",
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "F %llx %llx",
 			       (unsigned long long)res, 4 * PAGE));
 	strcpy(before, maps_snapshot(self->t.pid));
 	EXPECT_EQ(-EBUSY, rvm_alloc(self->dev, res, 8 * PAGE, COMMIT, RW, NULL));
@@ -1511,7 +1379,7 @@ TEST_F(attached, decommit_rules)
 	EXPECT_EQ(0, rvm_free(self->dev, res, 0, DECOMMIT));
 	EXPECT_EQ(0, smaps_field(self->t.pid, res, "Rss"));
 
-	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %x 3", PAGE));
+	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %llx 3", PAGE));
 	ASSERT_EQ(1, sscanf(reply, "%llx", &o));
 	own = o;
 	ASSERT_EQ(0, target_write(&self->t, own, PAGE, 0x12));
@@ -1567,7 +1435,7 @@ TEST_F(attached, release_after_the_target_reused_the_range_is_refused)
 	char before[65536];
 
 	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 8 * PAGE, COMMIT | RESERVE, RW, &res));
-	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "K %llx %x",
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "K %llx %llx",
 			       (unsigned long long)res + 2 * PAGE, 2 * PAGE));
 	ASSERT_EQ(0, target_write(&self->t, res + 2 * PAGE, 2 * PAGE, 0x99));
 	strcpy(before, maps_snapshot(self->t.pid));

@@ -1,7 +1,7 @@
 # libremotevm: shared (versioned, only the public API exported) and static,
 # plus an ASan/UBSan build of the same sources for the tests.
 LIB_VERSION := 1.0.0
-LIB_SRCS := userlib/remotevm.c
+LIB_SRCS := userlib/remotevm.c userlib/jsdebug.c
 LIB_HDRS := userlib/include/remotevm/remotevm.h \
 	userlib/include/remotevm/jscript9diag.h uapi/linux/remotevm.h
 LIB_CFLAGS := $(USER_CFLAGS) -I$(CURDIR)/userlib/include -fvisibility=hidden

@@ -192,16 +192,53 @@ int remotevm__batch(struct remotevm *handle, struct remotevm_op *ops,
 	return result(ret);
 }
 
+/*
+ * How much of [address, address + len) is committed and not PAGE_NOACCESS,
+ * or -errno.
+ * /proc/PID/mem reads and writes with FOLL_FORCE, which would read a
+ * reservation as zeros and even write into it; the Win32 contract (and a
+ * debugger) wants those pages to be inaccessible.
+ */
+static ssize_t accessible_prefix(struct remotevm *handle, uint64_t address,
+				 size_t len)
+{
+	struct remotevm_region regions[16];
+	uint64_t cursor = address, end = address + len;
+
+	while (cursor < end) {
+		uint32_t count = sizeof(regions) / sizeof(regions[0]), i;
+		int ret = remotevm__regions(handle, cursor, end, regions, &count,
+					    NULL);
+
+		if (ret)
+			return ret;
+		for (i = 0; i < count; i++) {
+			if (regions[i].state != REMOTEVM_MEM_COMMIT ||
+			    regions[i].protect == REMOTEVM_PAGE_NOACCESS)
+				return (ssize_t)(cursor - address);
+			cursor = regions[i].base_address + regions[i].region_size;
+		}
+	}
+	return (ssize_t)len;
+}
+
 /* /proc/PID/mem offsets are addresses; it stops at the first bad page. */
 static ssize_t mem_transfer(struct remotevm *handle, uint64_t address,
 			    void *buf, size_t len, bool write)
 {
+	ssize_t accessible;
 	size_t done = 0;
 
 	if (!handle || (!buf && len))
 		return fail(EINVAL);
 	if (address > (uint64_t)LLONG_MAX || len > (uint64_t)LLONG_MAX - address)
 		return fail(EFAULT);
+	if (!len)
+		return 0;
+	accessible = accessible_prefix(handle, address, len);
+	if (accessible <= 0)
+		return accessible < 0 ? accessible : fail(EFAULT);
+	len = (size_t)accessible;
 	while (done < len) {
 		ssize_t n = write ?
 			pwrite(handle->mem, (const char *)buf + done, len - done,

@@ -84,9 +84,11 @@ LIBREMOTEVM_API int remotevm__batch(struct remotevm *handle,
 				 uint32_t *completed);
 
 /*
- * Reads or writes the target's memory through its /proc/PID/mem, as far
- * as it is mapped: returns the number of bytes done (short at the first
- * page that cannot be accessed), or a negative errno if none could be.
+ * Reads or writes the target's memory through its /proc/PID/mem, up to
+ * the first page that is not committed or is PAGE_NOACCESS: returns the
+ * number of bytes done (short there), or a negative errno if none could
+ * be. Like WriteProcessMemory, a write also reaches read-only and
+ * executable pages (copy-on-write, as ptrace pokes do).
  */
 LIBREMOTEVM_API ssize_t remotevm__read(struct remotevm *handle, uint64_t address,
 				    void *buf, size_t len);

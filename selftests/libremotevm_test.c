@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of libremotevm against the real module, built with ASan and UBSan:
+ * the plain C API and every method and HRESULT path of the COM face.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <remotevm/jscript9diag.h>
+#include <remotevm/remotevm.h>
+
+#include "kselftest_harness.h"
+#include "target.h"
+
+#define PAGE 4096u
+
+static int in_maps(pid_t pid, uint64_t addr, const char *perms)
+{
+	char path[64], line[512], p[5];
+	unsigned long long s, e;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%llx-%llx %4s", &s, &e, p) == 3 &&
+			addr >= s && addr < e && (!perms || !strcmp(p, perms));
+	fclose(f);
+	return found;
+}
+
+FIXTURE(lib) {
+	struct target t;
+	struct remotevm *rvm;
+};
+
+FIXTURE_SETUP(lib)
+{
+	ASSERT_EQ(0, target_start(&self->t));
+	ASSERT_EQ(0, remotevm__open(self->t.pid, NULL, &self->rvm));
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	remotevm__close(self->rvm);
+	target_stop(&self->t);
+}
+
+TEST(open_validates_and_reports_errno)
+{
+	struct remotevm_open_opts tiny = { .sz = 1 };
+	struct remotevm *rvm = (struct remotevm *)0x1;
+
+	EXPECT_EQ(-EINVAL, remotevm__open(getpid(), NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, remotevm__open(0, NULL, &rvm));
+	EXPECT_EQ(-EINVAL, remotevm__open(getpid(), &tiny, &rvm));
+	EXPECT_EQ(-ENOENT, remotevm__open(0x3ffffff, NULL, &rvm));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ((struct remotevm *)0x1, rvm);
+	remotevm__close(NULL);
+	EXPECT_EQ(-EINVAL, remotevm__alloc(NULL, NULL));
+	EXPECT_EQ(-EINVAL, remotevm__free(NULL, 0, 0, 0));
+}
+
+TEST_F(lib, alloc_write_read_query_free)
+{
+	struct remotevm_alloc alloc = {
+		.size = 2 * PAGE,
+		.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+		.page_protection = REMOTEVM_PAGE_READWRITE,
+	};
+	struct remotevm_region region;
+	char buf[2 * PAGE], back[2 * PAGE];
+
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
+	EXPECT_TRUE(in_maps(self->t.pid, alloc.allocated_address, "rw-p"));
+	memset(buf, 0x3c, sizeof(buf));
+	EXPECT_EQ((ssize_t)sizeof(buf),
+		  remotevm__write(self->rvm, alloc.allocated_address, buf, sizeof(buf)));
+	/* The target sees what the library wrote. */
+	EXPECT_EQ(0x3c, target_read(&self->t, alloc.allocated_address, sizeof(buf)));
+	EXPECT_EQ((ssize_t)sizeof(back),
+		  remotevm__read(self->rvm, alloc.allocated_address, back, sizeof(back)));
+	EXPECT_EQ(0, memcmp(buf, back, sizeof(buf)));
+
+	ASSERT_EQ(0, remotevm__query(self->rvm, alloc.allocated_address, &region));
+	EXPECT_EQ(REMOTEVM_MEM_COMMIT, region.state);
+	EXPECT_EQ(alloc.allocated_address, region.allocation_base);
+	ASSERT_EQ(0, remotevm__free(self->rvm, alloc.allocated_address, 0,
+				    REMOTEVM_MEM_RELEASE));
+	EXPECT_FALSE(in_maps(self->t.pid, alloc.allocated_address, NULL));
+	EXPECT_EQ(-EADDRNOTAVAIL, remotevm__free(self->rvm, alloc.allocated_address,
+						 0, REMOTEVM_MEM_RELEASE));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+}
+
+TEST_F(lib, read_stops_at_the_first_inaccessible_page)
+{
+	struct remotevm_alloc alloc = {
+		.size = 2 * PAGE,
+		.allocation_type = REMOTEVM_MEM_RESERVE,
+		.page_protection = REMOTEVM_PAGE_READWRITE,
+	};
+	char buf[2 * PAGE];
+
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
+	alloc.address = alloc.allocated_address;
+	alloc.size = PAGE;
+	alloc.allocation_type = REMOTEVM_MEM_COMMIT;
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
+	EXPECT_EQ(PAGE, remotevm__read(self->rvm, alloc.address, buf, sizeof(buf)));
+	EXPECT_GT(0, remotevm__read(self->rvm, alloc.address + PAGE, buf, PAGE));
+}
+
+TEST_F(lib, regions_protect_batch)
+{
+	struct remotevm_region regions[4];
+	struct remotevm_op ops[2] = {
+		{ .code = REMOTEVM_OP_ALLOC, .alloc = { .size = PAGE,
+		  .allocation_type = REMOTEVM_MEM_COMMIT,
+		  .page_protection = REMOTEVM_PAGE_READWRITE } },
+		{ .code = REMOTEVM_OP_ALLOC, .alloc = { .size = PAGE,
+		  .allocation_type = REMOTEVM_MEM_COMMIT,
+		  .page_protection = REMOTEVM_PAGE_READWRITE } },
+	};
+	uint32_t count = 4, completed = 0, old = 0;
+	uint64_t next = 0;
+
+	ASSERT_EQ(0, remotevm__batch(self->rvm, ops, 2, &completed));
+	EXPECT_EQ(2, completed);
+	ASSERT_EQ(0, remotevm__regions(self->rvm, ops[0].alloc.allocated_address,
+				       ops[0].alloc.allocated_address + PAGE,
+				       regions, &count, &next));
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(ops[0].alloc.allocated_address + PAGE, next);
+	ASSERT_EQ(0, remotevm__protect(self->rvm, ops[1].alloc.allocated_address, PAGE,
+				       REMOTEVM_PAGE_READONLY, 0, &old));
+	EXPECT_EQ(REMOTEVM_PAGE_READWRITE, old);
+	EXPECT_TRUE(in_maps(self->t.pid, ops[1].alloc.allocated_address, "r--p"));
+}
+
+TEST_F(lib, open_with_a_brokers_mem_fd_and_release_on_close)
+{
+	REMOTEVM_OPTS(remotevm_open_opts, opts, .release_on_close = true);
+	struct remotevm_alloc alloc = {
+		.size = PAGE,
+		.allocation_type = REMOTEVM_MEM_COMMIT,
+		.page_protection = REMOTEVM_PAGE_READWRITE,
+	};
+	struct remotevm *rvm;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", self->t.pid);
+	opts.mem_fd = open(path, O_RDWR);
+	ASSERT_LE(0, opts.mem_fd);
+	ASSERT_EQ(0, remotevm__open(self->t.pid, &opts, &rvm));
+	/* The handle keeps its own duplicate. */
+	close(opts.mem_fd);
+	EXPECT_EQ(self->t.pid, remotevm__pid(rvm));
+	ASSERT_EQ(0, remotevm__alloc(rvm, &alloc));
+	EXPECT_EQ(1, remotevm__write(rvm, alloc.allocated_address, "x", 1));
+	EXPECT_TRUE(in_maps(self->t.pid, alloc.allocated_address, NULL));
+	remotevm__close(rvm);
+	EXPECT_FALSE(in_maps(self->t.pid, alloc.allocated_address, NULL));
+}
+
+/* ------------------------------------------------------------------ */
+/* IJsDebugDataTarget                                                 */
+/* ------------------------------------------------------------------ */
+
+FIXTURE(com) {
+	struct target t;
+	IJsDebugDataTarget *dt;
+};
+
+FIXTURE_SETUP(com)
+{
+	ASSERT_EQ(0, target_start(&self->t));
+	ASSERT_EQ(S_OK, RemoteVmCreateDataTarget(self->t.pid, &self->dt));
+}
+
+FIXTURE_TEARDOWN(com)
+{
+	if (self->dt)
+		IJsDebugDataTarget_Release(self->dt);
+	target_stop(&self->t);
+}
+
+TEST(com_creation_errors)
+{
+	IJsDebugDataTarget *dt = (IJsDebugDataTarget *)0x1;
+
+	EXPECT_EQ(E_POINTER, RemoteVmCreateDataTarget(getpid(), NULL));
+	EXPECT_EQ(E_INVALIDARG, RemoteVmCreateDataTarget(0x3ffffff, &dt));
+	EXPECT_EQ(NULL, dt);
+	EXPECT_EQ(E_INVALIDARG, RemoteVmCreateDataTarget(-1, &dt));
+}
+
+TEST_F(com, query_interface_and_reference_counting)
+{
+	IJsDebugDataTarget *same = NULL;
+	void *unknown = NULL, *nothing = (void *)0x1;
+
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_QueryInterface(self->dt, &IID_IJsDebugDataTarget,
+							  (void **)&same));
+	EXPECT_EQ(self->dt, same);
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_QueryInterface(self->dt, &IID_IUnknown, &unknown));
+	EXPECT_EQ((void *)self->dt, unknown);
+	EXPECT_EQ(E_NOINTERFACE, IJsDebugDataTarget_QueryInterface(self->dt,
+								   &IID_IEnumJsStackFrames,
+								   &nothing));
+	EXPECT_EQ(NULL, nothing);
+	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_QueryInterface(self->dt, &IID_IUnknown, NULL));
+	EXPECT_EQ(4, IJsDebugDataTarget_AddRef(self->dt));
+	EXPECT_EQ(3, IJsDebugDataTarget_Release(self->dt));
+	EXPECT_EQ(2, IJsDebugDataTarget_Release(same));
+	EXPECT_EQ(1, IJsDebugDataTarget_Release(self->dt));
+	EXPECT_EQ(0, IJsDebugDataTarget_Release(self->dt));
+	self->dt = NULL;
+}
+
+TEST_F(com, allocate_and_free_with_win32_results)
+{
+	UINT64 addr = 0, other = 0;
+
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, 3 * PAGE,
+								 MEM_COMMIT | MEM_RESERVE,
+								 PAGE_EXECUTE_READWRITE,
+								 &addr));
+	EXPECT_TRUE(in_maps(self->t.pid, addr, "rwxp"));
+	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, PAGE,
+								      MEM_COMMIT,
+								      PAGE_READWRITE, NULL));
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, PAGE,
+									 MEM_COMMIT, 0x800,
+									 &other));
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, 0,
+									 MEM_COMMIT,
+									 PAGE_READWRITE,
+									 &other));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED),
+		  IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, PAGE,
+							   MEM_COMMIT | MEM_LARGE_PAGES,
+							   PAGE_READWRITE, &other));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_INVALID_ADDRESS),
+		  IJsDebugDataTarget_AllocateVirtualMemory(self->dt, addr, PAGE,
+							   MEM_RESERVE, PAGE_READWRITE,
+							   &other));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_INVALID_ADDRESS),
+		  IJsDebugDataTarget_AllocateVirtualMemory(self->dt, self->t.code, PAGE,
+							   MEM_COMMIT, PAGE_READWRITE,
+							   &other));
+
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_FreeVirtualMemory(self->dt, addr, PAGE,
+								     MEM_RELEASE));
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_FreeVirtualMemory(self->dt, addr, PAGE,
+							     MEM_DECOMMIT));
+	EXPECT_TRUE(in_maps(self->t.pid, addr, "---p"));
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_FreeVirtualMemory(self->dt, addr, 0, MEM_RELEASE));
+	EXPECT_FALSE(in_maps(self->t.pid, addr, NULL));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_INVALID_ADDRESS),
+		  IJsDebugDataTarget_FreeVirtualMemory(self->dt, addr, 0, MEM_RELEASE));
+}
+
+TEST_F(com, read_and_write_memory_with_partial_reads)
+{
+	UINT64 addr = 0;
+	BYTE buf[2 * PAGE], back[2 * PAGE];
+	DWORD done = 1234;
+
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, 2 * PAGE,
+								 MEM_RESERVE, PAGE_READWRITE,
+								 &addr));
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, addr, PAGE,
+								 MEM_COMMIT, PAGE_READWRITE,
+								 &addr));
+	memset(buf, 0xa7, sizeof(buf));
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_WriteMemory(self->dt, addr, buf, PAGE));
+	EXPECT_EQ(0xa7, target_read(&self->t, addr, PAGE));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY),
+		  IJsDebugDataTarget_WriteMemory(self->dt, addr, buf, 2 * PAGE));
+	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_WriteMemory(self->dt, addr, NULL, 1));
+
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY),
+		  IJsDebugDataTarget_ReadMemory(self->dt, addr, None, back, 2 * PAGE, &done));
+	EXPECT_EQ(PAGE, done);
+	done = 0;
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_ReadMemory(self->dt, addr, JsDebugAllowPartialRead,
+						      back, 2 * PAGE, &done));
+	EXPECT_EQ(PAGE, done);
+	EXPECT_EQ(0, memcmp(buf, back, PAGE));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY),
+		  IJsDebugDataTarget_ReadMemory(self->dt, addr + PAGE, JsDebugAllowPartialRead,
+						back, PAGE, &done));
+	EXPECT_EQ(0, done);
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_ReadMemory(self->dt, addr,
+							      (JsDebugReadMemoryFlags)2,
+							      back, 1, &done));
+	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_ReadMemory(self->dt, addr, None, back, 1, NULL));
+}
+
+/* Writes bytes into the target at a fresh page; returns its address. */
+static UINT64 put(struct __test_metadata *_metadata, IJsDebugDataTarget *dt,
+		  const void *bytes, DWORD len)
+{
+	UINT64 addr = 0;
+
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_AllocateVirtualMemory(dt, 0, PAGE,
+								 MEM_COMMIT | MEM_RESERVE,
+								 PAGE_READWRITE, &addr));
+	EXPECT_EQ(S_OK, IJsDebugDataTarget_WriteMemory(dt, addr, bytes, len));
+	return addr;
+}
+
+TEST_F(com, read_bstr)
+{
+	/* A BSTR: byte length, then UTF-16 "Hi\u00e9". */
+	static const BYTE bstr[] = { 6, 0, 0, 0, 'H', 0, 'i', 0, 0xe9, 0, 0, 0 };
+	static const BYTE odd[] = { 3, 0, 0, 0, 'a', 0, 'b', 0 };
+	UINT64 addr = put(_metadata, self->dt, bstr, sizeof(bstr));
+	BSTR s = (BSTR)0x1;
+
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_ReadBSTR(self->dt, addr + 4, &s));
+	EXPECT_EQ(3, SysStringLen(s));
+	EXPECT_EQ('H', s[0]);
+	EXPECT_EQ(0xe9, s[2]);
+	EXPECT_EQ(0, s[3]);
+	SysFreeString(s);
+	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_ReadBSTR(self->dt, addr + 4, NULL));
+	addr = put(_metadata, self->dt, odd, sizeof(odd));
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_ReadBSTR(self->dt, addr + 4, &s));
+	EXPECT_EQ(NULL, s);
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY),
+		  IJsDebugDataTarget_ReadBSTR(self->dt, 0x10000, &s));
+}
+
+TEST_F(com, read_null_terminated_strings)
+{
+	static const char narrow[] = "hello";
+	static const BYTE wide[] = { 'o', 0, 'k', 0, 0x3b, 0x26, 0, 0 };
+	UINT64 n = put(_metadata, self->dt, narrow, sizeof(narrow));
+	UINT64 w = put(_metadata, self->dt, wide, sizeof(wide));
+	BSTR s = NULL;
+	UINT64 edge;
+	BYTE fill[PAGE];
+
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_ReadNullTerminatedString(self->dt, n, 1, 100, &s));
+	EXPECT_EQ(5, SysStringLen(s));
+	EXPECT_EQ('o', s[4]);
+	SysFreeString(s);
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_ReadNullTerminatedString(self->dt, n, 1, 3, &s));
+	EXPECT_EQ(3, SysStringLen(s));
+	SysFreeString(s);
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_ReadNullTerminatedString(self->dt, w, 2, 100, &s));
+	EXPECT_EQ(3, SysStringLen(s));
+	EXPECT_EQ(0x263b, s[2]);
+	SysFreeString(s);
+	EXPECT_EQ(E_INVALIDARG,
+		  IJsDebugDataTarget_ReadNullTerminatedString(self->dt, n, 3, 10, &s));
+	EXPECT_EQ(E_POINTER,
+		  IJsDebugDataTarget_ReadNullTerminatedString(self->dt, n, 1, 10, NULL));
+	/* No terminator before a reserved page. */
+	memset(fill, 'x', sizeof(fill));
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, 2 * PAGE,
+								 MEM_RESERVE, PAGE_READWRITE,
+								 &edge));
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, edge, PAGE,
+								 MEM_COMMIT, PAGE_READWRITE,
+								 &edge));
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_WriteMemory(self->dt, edge, fill, PAGE));
+	EXPECT_EQ(HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY),
+		  IJsDebugDataTarget_ReadNullTerminatedString(self->dt, edge + PAGE - 8, 1,
+							      100, &s));
+	EXPECT_EQ(NULL, s);
+}
+
+TEST_F(com, unimplemented_methods_say_so)
+{
+	IEnumJsStackFrames *frames = (IEnumJsStackFrames *)0x1;
+	UINT64 value = 7;
+
+	EXPECT_EQ(E_NOTIMPL, IJsDebugDataTarget_GetTlsValue(self->dt, self->t.pid, 0, &value));
+	EXPECT_EQ(0, value);
+	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_GetTlsValue(self->dt, self->t.pid, 0, NULL));
+	EXPECT_EQ(E_NOTIMPL, IJsDebugDataTarget_CreateStackFrameEnumerator(self->dt,
+									   self->t.pid,
+									   &frames));
+	EXPECT_EQ(NULL, frames);
+}
+
+TEST_F(com, thread_context_of_a_traced_stopped_thread)
+{
+	struct user_regs_struct regs;
+	CONTEXT ctx;
+	int status;
+
+	/* Not traced by us: Linux lets only the tracer read registers. */
+	EXPECT_EQ(E_ACCESSDENIED, IJsDebugDataTarget_GetThreadContext(self->dt, self->t.pid,
+								      CONTEXT_FULL,
+								      sizeof(ctx), &ctx));
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, self->t.pid, 0, 0));
+	ASSERT_EQ(0, ptrace(PTRACE_INTERRUPT, self->t.pid, 0, 0));
+	ASSERT_EQ(self->t.pid, waitpid(self->t.pid, &status, 0));
+	ASSERT_EQ(0, ptrace(PTRACE_GETREGS, self->t.pid, 0, &regs));
+
+	memset(&ctx, 0xcc, sizeof(ctx));
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_GetThreadContext(self->dt, self->t.pid,
+							    CONTEXT_ALL, sizeof(ctx), &ctx));
+	EXPECT_EQ(CONTEXT_ALL, ctx.ContextFlags);
+	EXPECT_EQ(regs.rip, ctx.Rip);
+	EXPECT_EQ(regs.rsp, ctx.Rsp);
+	EXPECT_EQ(regs.rax, ctx.Rax);
+	EXPECT_EQ(regs.r15, ctx.R15);
+	EXPECT_EQ(regs.cs, ctx.SegCs);
+	EXPECT_EQ(0x1f80, ctx.MxCsr & 0xffc0);
+	/* Only the parts asked for. */
+	memset(&ctx, 0xcc, sizeof(ctx));
+	ASSERT_EQ(S_OK, IJsDebugDataTarget_GetThreadContext(self->dt, self->t.pid,
+							    CONTEXT_CONTROL, sizeof(ctx), &ctx));
+	EXPECT_EQ(regs.rip, ctx.Rip);
+	EXPECT_EQ(0, ctx.Rax);
+
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_GetThreadContext(self->dt, self->t.pid,
+								    CONTEXT_FULL, 100, &ctx));
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_GetThreadContext(self->dt, self->t.pid,
+								    0x1, sizeof(ctx), &ctx));
+	EXPECT_EQ(E_INVALIDARG, IJsDebugDataTarget_GetThreadContext(self->dt, getpid(),
+								    CONTEXT_FULL, sizeof(ctx),
+								    &ctx));
+	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_GetThreadContext(self->dt, self->t.pid,
+								 CONTEXT_FULL, sizeof(ctx),
+								 NULL));
+	ptrace(PTRACE_DETACH, self->t.pid, 0, 0);
+}
+
+TEST_F(com, a_target_that_exited_gives_e_handle)
+{
+	UINT64 addr = 0;
+
+	target_stop(&self->t);
+	EXPECT_EQ(E_HANDLE, IJsDebugDataTarget_AllocateVirtualMemory(self->dt, 0, PAGE,
+								     MEM_COMMIT,
+								     PAGE_READWRITE, &addr));
+}
+
+TEST(errno_to_hresult_table)
+{
+	EXPECT_EQ(S_OK, RemoteVmHresultFromErrno(0));
+	EXPECT_EQ(E_INVALIDARG, RemoteVmHresultFromErrno(EINVAL));
+	EXPECT_EQ(E_OUTOFMEMORY, RemoteVmHresultFromErrno(ENOMEM));
+	EXPECT_EQ(E_ACCESSDENIED, RemoteVmHresultFromErrno(EPERM));
+	EXPECT_EQ((HRESULT)0x800701e7, RemoteVmHresultFromErrno(EADDRNOTAVAIL));
+	EXPECT_EQ((HRESULT)0x8007012b, RemoteVmHresultFromErrno(EIO));
+	EXPECT_EQ((HRESULT)0x80070032, RemoteVmHresultFromErrno(EOPNOTSUPP));
+	EXPECT_EQ(E_HANDLE, RemoteVmHresultFromErrno(ESRCH));
+	EXPECT_EQ(E_FAIL, RemoteVmHresultFromErrno(ENODATA));
+}
+
+TEST_HARNESS_MAIN
