@@ -1081,6 +1081,65 @@ TEST(low_address_uses_the_targets_credentials)
 	target_stop(&t);
 }
 
+static long cgroup_memory_current(const char *cgroup)
+{
+	char path[256];
+	long value = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.current", cgroup);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &value) != 1)
+		value = -1;
+	fclose(f);
+	return value;
+}
+
+/*
+ * The kernel memory vm_mmap() allocates for the target (VMAs, maple tree
+ * nodes) and remotevm's own record are charged to the target's memcg,
+ * not to the worker kthread's (the root).
+ */
+TEST_F(attached, kernel_memory_is_charged_to_the_targets_memcg)
+{
+	const char *cgroup = "/sys/fs/cgroup/remotevm-test";
+	struct remotevm_op ops[256];
+	char pid[16];
+	uint32_t i;
+	long before, after;
+
+	if (access("/sys/fs/cgroup/cgroup.subtree_control", W_OK) ||
+	    write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no cgroup2 memory controller");
+	rmdir(cgroup);
+	ASSERT_EQ(0, mkdir(cgroup, 0755));
+	snprintf(pid, sizeof(pid), "%d", self->t.pid);
+	ASSERT_EQ(0, write_file("/sys/fs/cgroup/remotevm-test/cgroup.procs", pid));
+
+	before = cgroup_memory_current(cgroup);
+	ASSERT_LE(0, before);
+	/* Reservations only: no user page is ever charged. */
+	for (i = 0; i < 256; i++) {
+		ops[i] = (struct remotevm_op){ .code = REMOTEVM_OP_ALLOC,
+			.alloc = { .address = 0, .size = PAGE,
+				   .allocation_type = RESERVE, .page_protection = RW,
+				   .alignment = 2 * PAGE } };
+	}
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, ioctl(self->dev, REMOTEVM_IOC_BATCH,
+				   &(struct remotevm_batch){ .ops = (uintptr_t)ops,
+				   .count = 256, .op_size = sizeof(ops[0]) }));
+	after = cgroup_memory_current(cgroup);
+	TH_LOG("target memcg: %ld -> %ld bytes for 2048 reservations", before, after);
+	/* A VMA alone is ~200 bytes; 2048 of them are well over 128 KiB. */
+	EXPECT_LT(before + 128 * 1024, after);
+
+	target_stop(&self->t);
+	EXPECT_EQ(0, rmdir(cgroup));
+}
+
 static long smaps_field(pid_t pid, uint64_t addr, const char *field)
 {
 	char path[64], line[256];
