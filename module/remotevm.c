@@ -92,9 +92,12 @@ struct remotevm_allocation {
  * to it: the allocations it made, so that a commit lands only inside a
  * remotevm reservation and never inside a PROT_NONE region the target
  * reserved for itself (glibc's malloc arenas grow through such regions),
- * and a release unmaps exactly one allocation. Its lifetime is the mm's:
- * the mmu_notifier core creates it once per mm and frees it after the last
- * handle put it, and its contents go as soon as the mm is torn down.
+ * and a release unmaps exactly one allocation. The mmu_notifier core
+ * creates it once per mm and frees it after its last reference is put:
+ * each attached handle holds one, and while the target has remotevm
+ * allocations the record holds one on itself (and on the module), because
+ * allocations outlive the handle that made them, as on Windows. That one
+ * goes with the last allocation, or when the mm is torn down.
  */
 struct remotevm_mm {
 	struct mmu_notifier notifier;
@@ -102,6 +105,7 @@ struct remotevm_mm {
 	struct task_struct *busy_worker; /* the worker holding the lock */
 	struct maple_tree allocations;	/* start..end-1 -> allocation, RCU */
 	unsigned int nr_allocations;
+	bool pinned;			/* holds a reference on itself */
 };
 
 struct remotevm_handle {
@@ -189,14 +193,32 @@ static void remotevm_mm_free(struct mmu_notifier *notifier)
 	kfree(record);
 }
 
+static void remotevm_record_unpin(struct remotevm_mm *record)
+{
+	if (!record->pinned)
+		return;
+	record->pinned = false;
+	/*
+	 * Never the last reference from a worker (its handle holds one); from
+	 * ->release it may be, which mmu_notifier_put() allows, and module
+	 * exit waits for it in mmu_notifier_synchronize().
+	 */
+	mmu_notifier_put(&record->notifier);
+	module_put(THIS_MODULE);
+}
+
 static void remotevm_mm_release(struct mmu_notifier *notifier,
 				struct mm_struct *mm)
 {
 	struct remotevm_mm *record = remotevm_record(notifier);
+	bool pinned;
 
 	mutex_lock(&record->lock);
 	remotevm_record_clear(record);
+	pinned = record->pinned;
 	mutex_unlock(&record->lock);
+	if (pinned)
+		remotevm_record_unpin(record);
 }
 
 /*
@@ -243,8 +265,25 @@ static void remotevm_allocation_forget(struct remotevm_mm *record,
 				       struct remotevm_allocation *a)
 {
 	mtree_erase(&record->allocations, a->start);
-	record->nr_allocations--;
 	kfree_rcu(a, rcu);
+	if (!--record->nr_allocations)
+		remotevm_record_unpin(record);
+}
+
+/* The first allocation keeps the record alive past its handles. */
+static int remotevm_record_pin(struct remotevm_context *ctx)
+{
+	struct mmu_notifier *notifier;
+
+	if (ctx->record->pinned)
+		return 0;
+	/* The record exists: this only takes a reference on it. */
+	notifier = mmu_notifier_get(&remotevm_mm_ops, ctx->mm);
+	if (IS_ERR(notifier))
+		return PTR_ERR(notifier);
+	__module_get(THIS_MODULE);
+	ctx->record->pinned = true;
+	return 0;
 }
 
 static int remotevm_record_add(struct remotevm_context *ctx,
@@ -273,10 +312,17 @@ static int remotevm_record_add(struct remotevm_context *ctx,
 		remotevm_allocation_forget(record, stale);
 		index = start;
 	}
+	ret = remotevm_record_pin(ctx);
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
 	ret = mtree_insert_range(&record->allocations, start, a->end - 1, a,
 				 GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		kfree(a);
+		if (!record->nr_allocations)
+			remotevm_record_unpin(record);
 		return ret;
 	}
 	record->nr_allocations++;

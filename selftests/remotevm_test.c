@@ -1534,6 +1534,45 @@ TEST_F(attached, release_on_close_cleans_up_and_is_off_by_default)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* As on Windows, allocations outlive the handle that made them. */
+TEST_F(attached, allocations_outlive_their_handle)
+{
+	struct remotevm_region r;
+	uint64_t res;
+
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 8 * PAGE, RESERVE,
+			       REMOTEVM_PAGE_EXECUTE_READ, &res));
+	close(self->dev);
+	self->dev = rvm_open();
+	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	ASSERT_EQ(0, rvm_query(self->dev, res + PAGE, &r));
+	EXPECT_EQ(res, r.allocation_base);
+	EXPECT_EQ(REMOTEVM_PAGE_EXECUTE_READ, r.allocation_protect);
+	EXPECT_EQ(7 * PAGE, r.region_size);
+	EXPECT_EQ(0, rvm_alloc(self->dev, res + PAGE, PAGE, COMMIT, RW, NULL));
+	EXPECT_EQ(0, target_write(&self->t, res + PAGE, PAGE, 0x21));
+	EXPECT_EQ(0, rvm_free(self->dev, res, 0, RELEASE));
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_free(self->dev, res, 0, RELEASE));
+}
+
+/*
+ * While a target holds remotevm allocations, their record (and so the
+ * module) must stay even with no handle open.
+ */
+TEST_F(attached, module_stays_while_a_target_holds_allocations)
+{
+	uint64_t res;
+
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, PAGE, RESERVE, RW, &res));
+	close(self->dev);
+	self->dev = -1;
+	EXPECT_EQ(-1, syscall(__NR_delete_module, "remotevm", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	self->dev = rvm_open();
+	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	EXPECT_EQ(0, rvm_free(self->dev, res, 0, RELEASE));
+}
+
 TEST_F(attached, reset_drops_contents_and_undo_reports_them_gone)
 {
 	uint64_t res;
