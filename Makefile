@@ -25,7 +25,7 @@ KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,remotevm_test libremotevm_test \
 	remotevm_target remotevm_target32)
-TOOL_BINS := $(BUILD)/tools/remotevm-demo $(BUILD)/examples/com_alloc
+TOOL_BINS := $(BUILD)/examples/com_alloc
 
 .PHONY: all module selftests tools deps check demo clean install
 all: module userlib selftests tools
@@ -68,10 +68,6 @@ $(BUILD)/selftests/remotevm_target32: selftests/remotevm_target.c
 	$(CC) $(USER_CFLAGS) -m32 -static -o $@ $<
 
 tools: $(TOOL_BINS)
-
-$(BUILD)/tools/remotevm-demo: tools/demo/remotevm-demo.c uapi/linux/remotevm.h
-	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -o $@ $<
 
 # Built the way an installed copy is used: only the public headers, -lremotevm.
 $(BUILD)/examples/com_alloc: examples/com_alloc.c $(LIB_SO)

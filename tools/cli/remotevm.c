@@ -7,8 +7,9 @@
  * Exit status: 0 done; 1 the operation failed (its errno is printed);
  * 2 usage error; 3 cannot attach to the process (no such process, access
  * to its /proc/PID/mem denied, or the remotevm module not loaded).
- * With --json every command prints exactly one JSON object on stdout,
- * which has "error" and "errno" fields exactly when the status is 1 or 3.
+ * With --json every command that gets past its arguments prints exactly
+ * one JSON object on stdout, which has "error" and "errno" fields exactly
+ * when the status is 1 or 3; a usage error is only a message on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +94,10 @@ static void json_leave(char bracket)
 static void json_str(const char *key, const char *value)
 {
 	json_key(key);
-	printf(value ? "\"%s\"" : "null", value);
+	if (value)
+		printf("\"%s\"", value);
+	else
+		fputs("null", stdout);
 }
 
 static void json_u64(const char *key, uint64_t value)
@@ -324,25 +328,28 @@ static char **operands(const struct cli *cli, int argc, char **argv,
 }
 
 /*
- * Attaches to cli->pid: returns 0, or prints why it cannot and returns
- * EXIT_ATTACH. The library opens /proc/PID/mem first, then the device.
+ * Attaches to cli->pid and opens the JSON object: returns 0, or prints why
+ * it cannot attach and returns EXIT_ATTACH.
  */
 static int attach(struct cli *cli)
 {
+	int err = -remotevm__open(cli->pid, NULL, &cli->vm);
 	const char *why;
-	int ret = remotevm__open(cli->pid, NULL, &cli->vm);
 
-	if (!ret)
-		return 0;
-	if (access("/dev/remotevm", F_OK))
-		why = "the remotevm module is not loaded (no /dev/remotevm)";
-	else if (ret == -ENOENT)
-		why = "no such process";
-	else
-		why = strerror(-ret);
-	if (cli->json) {
+	if (cli->json)
 		json_begin(cli);
-		json_error(why, -ret);
+	if (!err)
+		return 0;
+	if (access("/dev/remotevm", F_OK)) {
+		why = "the remotevm module is not loaded (no /dev/remotevm)";
+	} else {
+		/* With the device there, what was missing is /proc/PID/mem. */
+		if (err == ENOENT)
+			err = ESRCH;
+		why = strerror(err);
+	}
+	if (cli->json) {
+		json_error(why, err);
 		json_end();
 	} else {
 		fprintf(stderr, "remotevm %s: cannot attach to process %d: %s\n",
@@ -487,8 +494,6 @@ static int cmd_alloc(struct cli *cli, int argc, char **argv)
 	ret = attach(cli);
 	if (ret)
 		return ret;
-	if (cli->json)
-		json_begin(cli);
 	ret = remotevm__alloc(cli->vm, &alloc);
 	if (ret)
 		return failed(cli, "alloc", ret);
@@ -533,8 +538,6 @@ static int cmd_free(struct cli *cli, int argc, char **argv)
 	ret = attach(cli);
 	if (ret)
 		return ret;
-	if (cli->json)
-		json_begin(cli);
 	ret = remotevm__free(cli->vm, address, size, free_type);
 	if (ret)
 		return failed(cli, "free", ret);
@@ -570,8 +573,6 @@ static int cmd_query(struct cli *cli, int argc, char **argv)
 	ret = attach(cli);
 	if (ret)
 		return ret;
-	if (cli->json)
-		json_begin(cli);
 	ret = remotevm__query(cli->vm, address, &region);
 	if (ret)
 		return failed(cli, "query", ret);
@@ -614,7 +615,6 @@ static int cmd_maps(struct cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (cli->json) {
-		json_begin(cli);
 		json_address("start", start);
 		json_address("end", end);
 		json_enter("regions", '[');
@@ -670,8 +670,6 @@ static int cmd_protect(struct cli *cli, int argc, char **argv)
 	ret = attach(cli);
 	if (ret)
 		return ret;
-	if (cli->json)
-		json_begin(cli);
 	ret = remotevm__protect(cli->vm, address, size, protection, flags, &old);
 	if (ret)
 		return failed(cli, "protect", ret);
@@ -737,7 +735,6 @@ static int cmd_read(struct cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (cli->json) {
-		json_begin(cli);
 		json_address("address", address);
 		json_key("data");
 		putchar('"');
@@ -868,8 +865,6 @@ static int cmd_write(struct cli *cli, int argc, char **argv)
 	status = attach(cli);
 	if (status)
 		goto out;
-	if (cli->json)
-		json_begin(cli);
 	ret = file ? write_file(cli, address, fd, &done) :
 		     write_all(cli, address, (uint8_t *)arg[2], len, &done);
 	if (cli->json) {
@@ -894,8 +889,7 @@ out:
 
 static const struct command commands[] = {
 	{
-		"alloc", "PID SIZE [--prot PROT] [--reserve-only | --commit-only]\n"
-		"       [--address ADDR | [--near ADDR] [--top-down] [--align SIZE]]",
+		"alloc", "PID SIZE [--prot PROT] [OPTIONS]",
 		"\nReserves and commits SIZE bytes in process PID (VirtualAllocEx) and\n"
 		"prints the address and size of the new range.\n\n"
 		"  --prot PROT       protection of committed pages (default rw)\n"
@@ -980,6 +974,7 @@ static void help(FILE *out)
 			commands[i].synopsis);
 	fputs("\n  --json   one JSON object on stdout per command; it has \"command\"\n"
 	      "           and \"pid\", and \"error\" and \"errno\" if it failed\n"
+	      "           (usage errors: only a message on stderr)\n"
 	      "  --help   this, or a command's own\n\n"
 	      "Addresses are hexadecimal, 0x optional. Sizes are decimal or 0x\n"
 	      "hexadecimal, with an optional K, M, G or T (KiB...): 4096, 0x1000, 64K.\n"

@@ -1,31 +1,42 @@
 #!/bin/bash
-# The demo, inside the guest: a running process gets executable memory from
-# another process through /dev/remotevm, and uses it.
+# The demo, inside the guest: with the remotevm tool, one process reserves
+# and commits executable memory in another, running one, which then uses
+# it; then the memory is freed. The target is never stopped or traced.
 set -euo pipefail
-bin=${1:?build dir}
+build=${1:?build dir}
+remotevm=$build/tools/remotevm
 
-coproc TARGET { "$bin/selftests/remotevm_target"; }
+coproc TARGET { "$build/selftests/remotevm_target"; }
 read -r _ pid _ <&"${TARGET[0]}"
 say() { printf '\n== %s\n' "$*"; }
 ask() { echo "$*" >&"${TARGET[1]}"; read -r reply <&"${TARGET[0]}"; echo "target: $reply"; }
 
-say "target process $pid is running, blocked reading its stdin"
-grep -c . "/proc/$pid/maps" | sed 's/^/mappings: /'
+say "target process $pid is running (blocked reading its stdin)"
 
-say "remotevm-demo $pid 8192: reserve+commit 8 KiB RWX inside it"
-read -r addr size < <("$bin/tools/remotevm-demo" "$pid" 8192)
-echo "allocated 0x$addr, $size bytes"
+say "remotevm alloc $pid 64K --prot rwx --reserve-only, then commit 8K of it"
+reservation=$("$remotevm" alloc "$pid" 64K --prot rwx --reserve-only)
+echo "$reservation"
+addr=${reservation%% *}
+"$remotevm" alloc "$pid" 8K --prot rwx --commit-only --address "$addr"
 
-say "the target's /proc/$pid/maps now shows:"
-grep "^0*$addr-" "/proc/$pid/maps"
+say "the target's /proc/$pid/maps"
+grep "^0*${addr#0x}-\|^0*$(printf %x $((addr + 8192)))-" "/proc/$pid/maps"
+
+say "remotevm maps $pid $addr: reserved and committed regions"
+"$remotevm" maps "$pid" "$addr" "$(printf 0x%x $((addr + 65536)))"
 
 say "the target itself reads it (zero-filled), fills it with 0x90, reads it back"
-ask "R $addr $(printf %x "$size")"
-ask "W $addr $(printf %x "$size") 90"
-ask "R $addr $(printf %x "$size")"
+ask "R ${addr#0x} 2000"
+ask "W ${addr#0x} 2000 90"
+ask "R ${addr#0x} 2000"
+"$remotevm" read "$pid" "$addr" 16
 
-say "no signal ever reached it, and it was never stopped"
+say "no signal reached it and it was never stopped"
 ask "S"
 grep State "/proc/$pid/status"
+
+say "remotevm free $pid $addr: released"
+"$remotevm" free "$pid" "$addr"
+grep -q "^0*${addr#0x}-" "/proc/$pid/maps" || echo "no longer in the target's maps"
 echo X >&"${TARGET[1]}"
 wait
