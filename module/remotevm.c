@@ -1378,12 +1378,23 @@ static int remotevm_submit(struct remotevm_handle *handle,
 		.fn = fn,
 		.arg = arg,
 	};
+	int cpu;
 
 	mutex_lock(&handle->lock);
 	if (!handle->pid) {
 		mutex_unlock(&handle->lock);
 		return -EBADFD;
 	}
+	/*
+	 * The worker runs where the caller is: the caller sleeps until the
+	 * work is done, so its CPU is free, and the hand-off then wakes no
+	 * other CPU (under TCG that halved a single operation's cost), nor
+	 * lands on the target's.
+	 */
+	cpu = raw_smp_processor_id();
+	if (handle->worker->task->nr_cpus_allowed != 1 ||
+	    !cpumask_test_cpu(cpu, handle->worker->task->cpus_ptr))
+		set_cpus_allowed_ptr(handle->worker->task, cpumask_of(cpu));
 	kthread_init_work(&req.work, remotevm_work);
 	init_completion(&req.done);
 	kthread_queue_work(handle->worker, &req.work);
