@@ -162,14 +162,22 @@ static struct remotevm_mm *remotevm_record(struct mmu_notifier *notifier)
 	return container_of(notifier, struct remotevm_mm, notifier);
 }
 
+/*
+ * Erases the entries one by one and leaves the tree empty: destroying a
+ * populated RCU-mode tree here, in ->release, and again when the record
+ * was freed, corrupted the maple_node cache on 6.12 (a target killed in
+ * the middle of a stream of operations, one run in a few); the tree is
+ * destroyed once, empty, in remotevm_mm_free().
+ */
 static void remotevm_record_clear(struct remotevm_mm *record)
 {
 	struct remotevm_allocation *a;
 	unsigned long index = 0;
 
-	mt_for_each(&record->allocations, a, index, ULONG_MAX)
+	while ((a = mt_find(&record->allocations, &index, ULONG_MAX))) {
+		mtree_erase(&record->allocations, a->start);
 		kfree_rcu(a, rcu);
-	mtree_destroy(&record->allocations);
+	}
 	record->nr_allocations = 0;
 }
 
@@ -190,6 +198,7 @@ static void remotevm_mm_free(struct mmu_notifier *notifier)
 	struct remotevm_mm *record = remotevm_record(notifier);
 
 	remotevm_record_clear(record);
+	mtree_destroy(&record->allocations);
 	kfree(record);
 }
 
