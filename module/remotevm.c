@@ -84,7 +84,6 @@ struct remotevm_allocation {
 	u64 owner;		/* id of the handle that made it */
 	u32 protection;		/* the REMOTEVM_PAGE_* it was made with */
 	bool lost;		/* the target unmapped some of it */
-	struct rcu_head rcu;
 };
 
 /*
@@ -103,7 +102,7 @@ struct remotevm_mm {
 	struct mmu_notifier notifier;
 	struct mutex lock;		/* serialises operations on this mm */
 	struct task_struct *busy_worker; /* the worker holding the lock */
-	struct maple_tree allocations;	/* start..end-1 -> allocation, RCU */
+	struct maple_tree allocations;	/* start..end-1 -> allocation */
 	unsigned int nr_allocations;
 	bool pinned;			/* holds a reference on itself */
 };
@@ -163,11 +162,10 @@ static struct remotevm_mm *remotevm_record(struct mmu_notifier *notifier)
 }
 
 /*
- * Erases the entries one by one and leaves the tree empty: destroying a
- * populated RCU-mode tree here, in ->release, and again when the record
- * was freed, corrupted the maple_node cache on 6.12 (a target killed in
- * the middle of a stream of operations, one run in a few); the tree is
- * destroyed once, empty, in remotevm_mm_free().
+ * Erases the entries one by one and leaves the tree empty, to be destroyed
+ * once in remotevm_mm_free(): when the record was an RCU-mode tree,
+ * destroying it populated here, in ->release, corrupted the maple_node
+ * cache on 6.12 (a target killed in the middle of a stream of operations).
  */
 static void remotevm_record_clear(struct remotevm_mm *record)
 {
@@ -176,7 +174,7 @@ static void remotevm_record_clear(struct remotevm_mm *record)
 
 	while ((a = mt_find(&record->allocations, &index, ULONG_MAX))) {
 		mtree_erase(&record->allocations, a->start);
-		kfree_rcu(a, rcu);
+		kfree(a);
 	}
 	record->nr_allocations = 0;
 }
@@ -188,8 +186,12 @@ static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 	if (!record)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&record->lock);
-	/* The notifier reads the tree under RCU, without the lock. */
-	mt_init_flags(&record->allocations, MT_FLAGS_USE_RCU);
+	/*
+	 * Not an RCU tree: the notifier reads it under the tree's own lock,
+	 * and only our worker (holding record->lock) changes it, so entries
+	 * and nodes can be freed at once.
+	 */
+	mt_init(&record->allocations);
 	return &record->notifier;
 }
 
@@ -233,7 +235,7 @@ static void remotevm_mm_release(struct mmu_notifier *notifier,
 /*
  * An unmap by anyone but our worker (the target's munmap(), mremap() or
  * mmap(MAP_FIXED)) takes the range out of remotevm's hands. May be called
- * where sleeping is not allowed: RCU only.
+ * where sleeping is not allowed: only the tree's spinlock.
  */
 static int remotevm_mm_invalidate_range_start(struct mmu_notifier *notifier,
 					      const struct mmu_notifier_range *range)
@@ -247,10 +249,10 @@ static int remotevm_mm_invalidate_range_start(struct mmu_notifier *notifier,
 	if (range->event != MMU_NOTIFY_UNMAP ||
 	    READ_ONCE(record->busy_worker) == current)
 		return 0;
-	rcu_read_lock();
+	mtree_lock(&record->allocations);
 	mas_for_each(&mas, a, range->end - 1)
 		WRITE_ONCE(a->lost, true);
-	rcu_read_unlock();
+	mtree_unlock(&record->allocations);
 	return 0;
 }
 
@@ -274,7 +276,7 @@ static void remotevm_allocation_forget(struct remotevm_mm *record,
 				       struct remotevm_allocation *a)
 {
 	mtree_erase(&record->allocations, a->start);
-	kfree_rcu(a, rcu);
+	kfree(a);
 	if (!--record->nr_allocations)
 		remotevm_record_unpin(record);
 }
