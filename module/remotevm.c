@@ -341,16 +341,22 @@ static int remotevm_record_add(struct remotevm_context *ctx,
 }
 
 /*
- * The range [start, end) rounded to pages, which must lie within one
- * allocation that is still remotevm's.
+ * The pages [*start, *end) holding [address, address + size), which must
+ * lie within the target's address space (else -EINVAL) and within one
+ * allocation that is still remotevm's (else -EADDRNOTAVAIL).
  */
-static struct remotevm_allocation *
-remotevm_allocation_of(struct remotevm_context *ctx, unsigned long start,
-		       unsigned long end)
+static int remotevm_pages_of_allocation(struct remotevm_context *ctx,
+					u64 address, u64 size,
+					unsigned long *start, unsigned long *end)
 {
-	struct remotevm_allocation *a = remotevm_allocation_at(ctx->record, start);
+	struct remotevm_allocation *a;
 
-	return a && end <= a->end ? a : NULL;
+	*start = ALIGN_DOWN(address, PAGE_SIZE);
+	*end = PAGE_ALIGN(address + size);
+	if (!*end || *end > ctx->task_size)
+		return -EINVAL;
+	a = remotevm_allocation_at(ctx->record, *start);
+	return a && *end <= a->end ? 0 : -EADDRNOTAVAIL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -805,16 +811,14 @@ out:
 static int remotevm_commit(struct remotevm_context *ctx,
 			   struct remotevm_alloc *alloc, unsigned long prot)
 {
-	unsigned long start = ALIGN_DOWN(alloc->address, PAGE_SIZE);
-	unsigned long end = PAGE_ALIGN(alloc->address + alloc->size);
 	struct remotevm_runs count = { 0 };
+	unsigned long start, end;
 	int ret;
 
-	if (!end || end > ctx->task_size)
-		return -EINVAL;
-	if (!remotevm_allocation_of(ctx, start, end))
-		return -EADDRNOTAVAIL;
-
+	ret = remotevm_pages_of_allocation(ctx, alloc->address, alloc->size,
+					   &start, &end);
+	if (ret)
+		return ret;
 	ret = remotevm_walk(ctx->mm, start, end, remotevm_collect_reserved, &count);
 	if (ret)
 		return ret;
@@ -860,15 +864,14 @@ static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
 static int remotevm_reset(struct remotevm_context *ctx,
 			  struct remotevm_alloc *alloc)
 {
-	unsigned long start = ALIGN_DOWN(alloc->address, PAGE_SIZE);
-	unsigned long end = PAGE_ALIGN(alloc->address + alloc->size);
 	bool undo = alloc->allocation_type == REMOTEVM_MEM_RESET_UNDO;
+	unsigned long start, end;
 	int ret;
 
-	if (!end || end > ctx->task_size)
-		return -EINVAL;
-	if (!remotevm_allocation_of(ctx, start, end))
-		return -EADDRNOTAVAIL;
+	ret = remotevm_pages_of_allocation(ctx, alloc->address, alloc->size,
+					   &start, &end);
+	if (ret)
+		return ret;
 	ret = remotevm_walk(ctx->mm, start, end, remotevm_reset_pages, &undo);
 	if (ret)
 		return ret;
@@ -1206,18 +1209,17 @@ static int remotevm_protect(struct remotevm_context *ctx,
 		.first = true,
 		.unchanged = true,
 	};
-	unsigned long start = ALIGN_DOWN(protect->address, PAGE_SIZE);
-	unsigned long end = PAGE_ALIGN(protect->address + protect->size);
-	unsigned long len = end - start, prot, addr;
 	bool copy = protect->flags & REMOTEVM_PROTECT_COPY;
+	unsigned long start, end, len, prot, addr;
 	bool has_data = false;
 	void *contents = NULL;
 	int ret;
 
-	if (!end || end > ctx->task_size)
-		return -EINVAL;
-	if (!remotevm_allocation_of(ctx, start, end))
-		return -EADDRNOTAVAIL;
+	ret = remotevm_pages_of_allocation(ctx, protect->address, protect->size,
+					   &start, &end);
+	if (ret)
+		return ret;
+	len = end - start;
 	ret = remotevm_walk(ctx->mm, start, end, remotevm_scan_committed, &scan);
 	if (ret)
 		return ret;
