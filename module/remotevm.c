@@ -103,8 +103,7 @@ struct remotevm_mm {
 	struct mutex lock;		/* serialises operations on this mm */
 	struct task_struct *busy_worker; /* the worker holding the lock */
 	struct maple_tree allocations;	/* start..end-1 -> allocation */
-	unsigned int nr_allocations;
-	bool pinned;			/* holds a reference on itself */
+	unsigned int nr_allocations;	/* > 0: holds a reference on itself */
 };
 
 struct remotevm_handle {
@@ -161,24 +160,6 @@ static struct remotevm_mm *remotevm_record(struct mmu_notifier *notifier)
 	return container_of(notifier, struct remotevm_mm, notifier);
 }
 
-/*
- * Erases the entries one by one and leaves the tree empty, to be destroyed
- * once in remotevm_mm_free(): when the record was an RCU-mode tree,
- * destroying it populated here, in ->release, corrupted the maple_node
- * cache on 6.12 (a target killed in the middle of a stream of operations).
- */
-static void remotevm_record_clear(struct remotevm_mm *record)
-{
-	struct remotevm_allocation *a;
-	unsigned long index = 0;
-
-	while ((a = mt_find(&record->allocations, &index, ULONG_MAX))) {
-		mtree_erase(&record->allocations, a->start);
-		kfree(a);
-	}
-	record->nr_allocations = 0;
-}
-
 static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 {
 	struct remotevm_mm *record = kzalloc(sizeof(*record), GFP_KERNEL);
@@ -195,41 +176,54 @@ static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 	return &record->notifier;
 }
 
+/* Only after the last reference: no allocation is left to pin it. */
 static void remotevm_mm_free(struct mmu_notifier *notifier)
 {
 	struct remotevm_mm *record = remotevm_record(notifier);
 
-	remotevm_record_clear(record);
 	mtree_destroy(&record->allocations);
 	kfree(record);
 }
 
+/*
+ * The last allocation is gone. Never the last reference from a worker
+ * (its handle holds one); from ->release it may be, which
+ * mmu_notifier_put() allows, and module exit waits for it in
+ * mmu_notifier_synchronize().
+ */
 static void remotevm_record_unpin(struct remotevm_mm *record)
 {
-	if (!record->pinned)
-		return;
-	record->pinned = false;
-	/*
-	 * Never the last reference from a worker (its handle holds one); from
-	 * ->release it may be, which mmu_notifier_put() allows, and module
-	 * exit waits for it in mmu_notifier_synchronize().
-	 */
 	mmu_notifier_put(&record->notifier);
 	module_put(THIS_MODULE);
 }
 
+static void remotevm_allocation_forget(struct remotevm_mm *record,
+				       struct remotevm_allocation *a)
+{
+	mtree_erase(&record->allocations, a->start);
+	kfree(a);
+	if (!--record->nr_allocations)
+		remotevm_record_unpin(record);
+}
+
+/*
+ * The mm is torn down: forget every allocation, one by one, so that the
+ * tree is destroyed only once, empty (destroying a populated tree here and
+ * again at free corrupted the maple_node cache on 6.12 when the record
+ * was an RCU-mode tree). The record stays valid until we return: the
+ * notifier core holds SRCU across ->release.
+ */
 static void remotevm_mm_release(struct mmu_notifier *notifier,
 				struct mm_struct *mm)
 {
 	struct remotevm_mm *record = remotevm_record(notifier);
-	bool pinned;
+	struct remotevm_allocation *a;
+	unsigned long index = 0;
 
 	mutex_lock(&record->lock);
-	remotevm_record_clear(record);
-	pinned = record->pinned;
+	while ((a = mt_find(&record->allocations, &index, ULONG_MAX)))
+		remotevm_allocation_forget(record, a);
 	mutex_unlock(&record->lock);
-	if (pinned)
-		remotevm_record_unpin(record);
 }
 
 /*
@@ -272,28 +266,16 @@ remotevm_allocation_at(struct remotevm_mm *record, unsigned long addr)
 	return a && !READ_ONCE(a->lost) ? a : NULL;
 }
 
-static void remotevm_allocation_forget(struct remotevm_mm *record,
-				       struct remotevm_allocation *a)
-{
-	mtree_erase(&record->allocations, a->start);
-	kfree(a);
-	if (!--record->nr_allocations)
-		remotevm_record_unpin(record);
-}
-
 /* The first allocation keeps the record alive past its handles. */
 static int remotevm_record_pin(struct remotevm_context *ctx)
 {
-	struct mmu_notifier *notifier;
-
-	if (ctx->record->pinned)
-		return 0;
 	/* The record exists: this only takes a reference on it. */
-	notifier = mmu_notifier_get(&remotevm_mm_ops, ctx->mm);
+	struct mmu_notifier *notifier = mmu_notifier_get(&remotevm_mm_ops,
+							 ctx->mm);
+
 	if (IS_ERR(notifier))
 		return PTR_ERR(notifier);
 	__module_get(THIS_MODULE);
-	ctx->record->pinned = true;
 	return 0;
 }
 
@@ -323,17 +305,15 @@ static int remotevm_record_add(struct remotevm_context *ctx,
 		remotevm_allocation_forget(record, stale);
 		index = start;
 	}
-	ret = remotevm_record_pin(ctx);
-	if (ret) {
-		kfree(a);
-		return ret;
-	}
 	ret = mtree_insert_range(&record->allocations, start, a->end - 1, a,
 				 GFP_KERNEL_ACCOUNT);
+	if (!ret && !record->nr_allocations) {
+		ret = remotevm_record_pin(ctx);
+		if (ret)
+			mtree_erase(&record->allocations, start);
+	}
 	if (ret) {
 		kfree(a);
-		if (!record->nr_allocations)
-			remotevm_record_unpin(record);
 		return ret;
 	}
 	record->nr_allocations++;
