@@ -244,8 +244,8 @@ static HRESULT STDMETHODCALLTYPE target_read_bstr(IJsDebugDataTarget *This,
 {
 	struct remotevm *handle = from_iface(This)->handle;
 	uint32_t bytes;
-	OLECHAR *chars;
 	ssize_t n;
+	BSTR str;
 
 	if (!pString)
 		return E_POINTER;
@@ -259,18 +259,17 @@ static HRESULT STDMETHODCALLTYPE target_read_bstr(IJsDebugDataTarget *This,
 		return HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY);
 	if (bytes % sizeof(OLECHAR) || bytes > MAX_BSTR_BYTES)
 		return E_INVALIDARG;
-	chars = malloc(bytes ? bytes : 1);
-	if (!chars)
+	/* Read straight into the BSTR the caller gets. */
+	str = SysAllocStringLen(NULL, bytes / sizeof(OLECHAR));
+	if (!str)
 		return E_OUTOFMEMORY;
-	n = remotevm__read(handle, address, chars, bytes);
-	if (n >= 0 && (uint32_t)n == bytes)
-		*pString = SysAllocStringLen(chars, bytes / sizeof(OLECHAR));
-	free(chars);
-	if (n < 0)
-		return hresult((int)n);
-	if ((uint32_t)n < bytes)
-		return HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY);
-	return *pString ? S_OK : E_OUTOFMEMORY;
+	n = remotevm__read(handle, address, str, bytes);
+	if (n < 0 || (uint32_t)n < bytes) {
+		SysFreeString(str);
+		return n < 0 ? hresult((int)n) : HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY);
+	}
+	*pString = str;
+	return S_OK;
 }
 
 /*
