@@ -23,22 +23,12 @@
 
 #define PAGE 4096u
 
+/* Whether @pid maps @addr, with @perms if not NULL. */
 static int in_maps(pid_t pid, uint64_t addr, const char *perms)
 {
-	char path[64], line[512], p[5];
-	unsigned long long s, e;
-	int found = 0;
-	FILE *f;
+	char p[5];
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%llx-%llx %4s", &s, &e, p) == 3 &&
-			addr >= s && addr < e && (!perms || !strcmp(p, perms));
-	fclose(f);
-	return found;
+	return !maps_find(pid, addr, p, NULL, NULL) && (!perms || !strcmp(p, perms));
 }
 
 FIXTURE(lib) {

@@ -38,33 +38,6 @@
 #define COMMIT		REMOTEVM_MEM_COMMIT
 #define RESERVE		REMOTEVM_MEM_RESERVE
 
-/* The target's mapping that contains addr: its perms ("rw-p") and bounds. */
-static int maps_find(pid_t pid, uint64_t addr, char perms[5], uint64_t *start,
-		     uint64_t *end)
-{
-	char path[64], line[512];
-	unsigned long long s, e;
-	int found = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx %4s", &s, &e, perms) == 3 &&
-		    addr >= s && addr < e) {
-			if (start)
-				*start = s;
-			if (end)
-				*end = e;
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 static char *maps_snapshot(pid_t pid)
 {
 	static char snap[2][65536];
