@@ -14,9 +14,11 @@
  */
 
 #include <linux/compiler.h>
+#include <linux/cpumask.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/kthread.h>
 #include <linux/maple_tree.h>
 #include <linux/memcontrol.h>
@@ -28,6 +30,7 @@
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -41,7 +44,7 @@
 
 /* First published sizes: smaller arguments are refused with -EINVAL. */
 #define REMOTEVM_API_SIZE_VER0		sizeof(struct remotevm_api)
-#define REMOTEVM_ATTACH_SIZE_VER0	sizeof(struct remotevm_attach)
+#define REMOTEVM_ATTACH_SIZE_VER0	16	/* without poll_us */
 #define REMOTEVM_BATCH_SIZE_VER0	sizeof(struct remotevm_batch)
 #define REMOTEVM_OP_SIZE_VER0		sizeof(struct remotevm_op)
 #define REMOTEVM_REGIONS_SIZE_VER0	sizeof(struct remotevm_regions)
@@ -114,6 +117,11 @@ struct remotevm_handle {
 	struct mm_struct *mm;		/* mmgrab()ed: the image we attached to */
 	struct remotevm_mm *record;
 	struct kthread_worker *worker;
+	unsigned int poll_us;		/* remotevm_attach.poll_us */
+	cpumask_var_t poll_cpus;	/* with poll_us: all but the caller's */
+	spinlock_t session_lock;
+	bool in_session;		/* the worker is in remotevm_work() */
+	struct remotevm_request *next;	/* handed to that session */
 };
 
 /* What the worker adopted from the target for the duration of a request. */
@@ -1323,21 +1331,33 @@ static int remotevm_enter(struct remotevm_handle *handle,
 	ctx->task_size = TASK_SIZE_OF(task);
 	ctx->mmap_base = remotevm_top_down_base(task, ctx->mm, ctx->task_size);
 	ctx->cred = get_task_cred(task);
-	remotevm_adopt_rlimits(task);
 
 	ctx->memcg = get_mem_cgroup_from_mm(ctx->mm);
 	kthread_use_mm(ctx->mm);
 	ctx->saved_memcg = set_active_memcg(ctx->memcg);
 	ctx->saved_cred = override_creds(ctx->cred);
-	mutex_lock(&ctx->record->lock);
-	WRITE_ONCE(ctx->record->busy_worker, current);
 	return 0;
+}
+
+/*
+ * A polling session keeps what remotevm_enter() adopted across requests.
+ * The target may have exited, exec'd or changed credentials since: then
+ * the session must enter again (and fail with -ESRCH for a new mm). A move
+ * to another memcg is seen at the next session.
+ */
+static bool remotevm_target_unchanged(struct remotevm_context *ctx)
+{
+	bool unchanged;
+
+	task_lock(ctx->task);
+	unchanged = ctx->task->mm == ctx->mm &&
+		    rcu_access_pointer(ctx->task->real_cred) == ctx->cred;
+	task_unlock(ctx->task);
+	return unchanged;
 }
 
 static void remotevm_leave(struct remotevm_context *ctx)
 {
-	WRITE_ONCE(ctx->record->busy_worker, NULL);
-	mutex_unlock(&ctx->record->lock);
 	revert_creds(ctx->saved_cred);
 	put_cred(ctx->cred);
 	set_active_memcg(ctx->saved_memcg);
@@ -1347,18 +1367,126 @@ static void remotevm_leave(struct remotevm_context *ctx)
 	put_task_struct(ctx->task);
 }
 
+/* One request, under the lock that serialises every handle on this mm. */
+static int remotevm_run(struct remotevm_context *ctx,
+			struct remotevm_request *req)
+{
+	int ret;
+
+	/* Each time: the target may have changed them since the last one. */
+	remotevm_adopt_rlimits(ctx->task);
+	mutex_lock(&ctx->record->lock);
+	WRITE_ONCE(ctx->record->busy_worker, current);
+	ret = req->fn(ctx, req->arg);
+	WRITE_ONCE(ctx->record->busy_worker, NULL);
+	mutex_unlock(&ctx->record->lock);
+	return ret;
+}
+
+static bool remotevm_poll_expired(u64 deadline)
+{
+	return need_resched() || ktime_get_ns() >= deadline;
+}
+
+/*
+ * The session's next request: one already handed over, or, on a polling
+ * handle, one that comes within poll_us while nothing else wants this CPU.
+ * NULL ends the session; the next request is then queued as new work.
+ */
+static struct remotevm_request *remotevm_next_request(struct remotevm_handle *handle)
+{
+	u64 deadline = ktime_get_ns() + handle->poll_us * NSEC_PER_USEC;
+	struct remotevm_request *req;
+
+	while (!READ_ONCE(handle->next) && single_task_running() &&
+	       !remotevm_poll_expired(deadline))
+		cpu_relax();
+
+	spin_lock(&handle->session_lock);
+	req = handle->next;
+	handle->next = NULL;
+	if (!req)
+		handle->in_session = false;
+	spin_unlock(&handle->session_lock);
+	return req;
+}
+
+/*
+ * A session: the queued request, then those handed to it directly, all in
+ * the target's mm, entered once.
+ */
 static void remotevm_work(struct kthread_work *work)
 {
 	struct remotevm_request *req = container_of(work, struct remotevm_request,
 						    work);
+	struct remotevm_handle *handle = req->handle;
 	struct remotevm_context ctx;
+	bool entered = false;
 
-	req->ret = remotevm_enter(req->handle, &ctx);
-	if (!req->ret) {
-		req->ret = req->fn(&ctx, req->arg);
+	do {
+		if (entered && !remotevm_target_unchanged(&ctx)) {
+			remotevm_leave(&ctx);
+			entered = false;
+		}
+		req->ret = entered ? 0 : remotevm_enter(handle, &ctx);
+		if (!req->ret) {
+			entered = true;
+			req->ret = remotevm_run(&ctx, req);
+		}
+		/* From here on req is the caller's again: it may be gone. */
+		complete(&req->done);
+	} while ((req = remotevm_next_request(handle)));
+	if (entered)
 		remotevm_leave(&ctx);
+}
+
+static bool remotevm_target_running(struct remotevm_handle *handle)
+{
+	struct task_struct *task;
+	bool running;
+
+	rcu_read_lock();
+	task = pid_task(handle->pid, PIDTYPE_PID);
+	running = task && task_is_running(task);
+	rcu_read_unlock();
+	return running;
+}
+
+/*
+ * By default the worker runs where the caller is: the caller sleeps until
+ * the work is done, so its CPU is free, and the hand-off then wakes no
+ * other CPU (under TCG that halved a single operation's cost), nor lands
+ * on the target's. A polling handle's worker runs on any other CPU, where
+ * it can wait busy for the next request while the caller waits busy for
+ * the result; but not while the target runs, whose CPU it would take.
+ * Returns whether the worker runs elsewhere.
+ */
+static bool remotevm_place_worker(struct remotevm_handle *handle)
+{
+	struct task_struct *worker = handle->worker->task;
+	int cpu = raw_smp_processor_id();
+	const struct cpumask *cpus = cpumask_of(cpu);
+	bool elsewhere = false;
+
+	if (handle->poll_us && !remotevm_target_running(handle)) {
+		cpumask_andnot(handle->poll_cpus, cpu_online_mask, cpus);
+		elsewhere = !cpumask_empty(handle->poll_cpus);
+		if (elsewhere)
+			cpus = handle->poll_cpus;
 	}
-	complete(&req->done);
+	if (!cpumask_equal(worker->cpus_ptr, cpus))
+		set_cpus_allowed_ptr(worker, cpus);
+	return elsewhere;
+}
+
+/* The caller's half of polling: the result, if it comes within poll_us. */
+static void remotevm_poll_result(struct remotevm_handle *handle,
+				 struct completion *done)
+{
+	u64 deadline = ktime_get_ns() + handle->poll_us * NSEC_PER_USEC;
+
+	while (!completion_done(done) && !remotevm_poll_expired(deadline))
+		cpu_relax();
 }
 
 /* The one place that hands work to the worker and waits for it. */
@@ -1371,26 +1499,29 @@ static int remotevm_submit(struct remotevm_handle *handle,
 		.fn = fn,
 		.arg = arg,
 	};
-	int cpu;
+	bool worker_elsewhere, in_session;
 
 	mutex_lock(&handle->lock);
 	if (!handle->pid) {
 		mutex_unlock(&handle->lock);
 		return -EBADFD;
 	}
-	/*
-	 * The worker runs where the caller is: the caller sleeps until the
-	 * work is done, so its CPU is free, and the hand-off then wakes no
-	 * other CPU (under TCG that halved a single operation's cost), nor
-	 * lands on the target's.
-	 */
-	cpu = raw_smp_processor_id();
-	if (handle->worker->task->nr_cpus_allowed != 1 ||
-	    !cpumask_test_cpu(cpu, handle->worker->task->cpus_ptr))
-		set_cpus_allowed_ptr(handle->worker->task, cpumask_of(cpu));
+	worker_elsewhere = remotevm_place_worker(handle);
 	kthread_init_work(&req.work, remotevm_work);
 	init_completion(&req.done);
-	kthread_queue_work(handle->worker, &req.work);
+
+	spin_lock(&handle->session_lock);
+	in_session = handle->in_session;
+	if (in_session)
+		handle->next = &req;
+	else
+		handle->in_session = true;
+	spin_unlock(&handle->session_lock);
+	if (!in_session)
+		kthread_queue_work(handle->worker, &req.work);
+
+	if (worker_elsewhere)
+		remotevm_poll_result(handle, &req.done);
 	/*
 	 * Uninterruptible: the request lives on this stack until the worker
 	 * is done with it, and nothing the worker does waits on userspace.
@@ -1463,7 +1594,8 @@ static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 		return -EINVAL;
 	api.features = REMOTEVM_FEATURE_BATCH | REMOTEVM_FEATURE_PLACEMENT |
 		       REMOTEVM_FEATURE_RELEASE_ON_CLOSE |
-		       REMOTEVM_FEATURE_REGIONS | REMOTEVM_FEATURE_PROTECT_COPY;
+		       REMOTEVM_FEATURE_REGIONS | REMOTEVM_FEATURE_PROTECT_COPY |
+		       REMOTEVM_FEATURE_POLL;
 	api.ops = BIT_ULL(REMOTEVM_OP_ALLOC) | BIT_ULL(REMOTEVM_OP_FREE) |
 		  BIT_ULL(REMOTEVM_OP_QUERY) | BIT_ULL(REMOTEVM_OP_PROTECT);
 	return remotevm_copy_out(uarg, usize, &api, sizeof(api));
@@ -1496,7 +1628,8 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 	if (ret)
 		return ret;
 	if ((attach.flags & ~REMOTEVM_ATTACH_RELEASE_ON_CLOSE) || !attach.pid ||
-	    attach.pid > PID_MAX_LIMIT || attach.mem_fd < 0)
+	    attach.pid > PID_MAX_LIMIT || attach.mem_fd < 0 ||
+	    attach.poll_us > REMOTEVM_POLL_US_MAX || attach.pad)
 		return -EINVAL;
 
 	mem = fget(attach.mem_fd);
@@ -1550,6 +1683,7 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 	}
 	handle->record = remotevm_record(notifier);
 	handle->flags = attach.flags;
+	handle->poll_us = attach.poll_us;
 	mmgrab(mm);
 	handle->mm = mm;
 	handle->pid = get_pid(pid);
@@ -1722,7 +1856,12 @@ static int remotevm_open(struct inode *inode, struct file *file)
 
 	if (!handle)
 		return -ENOMEM;
+	if (!alloc_cpumask_var(&handle->poll_cpus, GFP_KERNEL)) {
+		kfree(handle);
+		return -ENOMEM;
+	}
 	mutex_init(&handle->lock);
+	spin_lock_init(&handle->session_lock);
 	handle->id = atomic64_inc_return(&remotevm_handle_ids);
 	file->private_data = handle;
 	return nonseekable_open(inode, file);
@@ -1741,6 +1880,7 @@ static int remotevm_release(struct inode *inode, struct file *file)
 		mmdrop(handle->mm);
 		put_pid(handle->pid);
 	}
+	free_cpumask_var(handle->poll_cpus);
 	kfree(handle);
 	return 0;
 }

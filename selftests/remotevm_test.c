@@ -5,6 +5,7 @@
  * /proc/PID/maps, and the target reading and writing the memory itself).
  * Needs root and remotevm.ko loaded; runs in a guest under `make check`.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -69,21 +70,30 @@ static int rvm_attach_fd(int dev, pid_t pid, int mem_fd)
 	return ioctl(dev, REMOTEVM_IOC_ATTACH, &attach);
 }
 
-/* Attaches with a mem fd the caller opens itself; -1 with errno set. */
-static int rvm_attach(int dev, pid_t pid)
+/*
+ * Attaches with a mem fd the caller opens itself, with a polling worker if
+ * poll_us; -1 with errno set.
+ */
+static int rvm_attach_polling(int dev, pid_t pid, unsigned int poll_us)
 {
+	struct remotevm_attach attach = { .pid = pid, .poll_us = poll_us };
 	char path[64];
-	int mem, ret, saved;
+	int ret, saved;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	mem = open(path, O_RDWR | O_CLOEXEC);
-	if (mem < 0)
+	attach.mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (attach.mem_fd < 0)
 		return -1;
-	ret = rvm_attach_fd(dev, pid, mem);
+	ret = ioctl(dev, REMOTEVM_IOC_ATTACH, &attach);
 	saved = errno;
-	close(mem);
+	close(attach.mem_fd);
 	errno = saved;
 	return ret;
+}
+
+static int rvm_attach(int dev, pid_t pid)
+{
+	return rvm_attach_polling(dev, pid, 0);
 }
 
 /* VirtualAllocEx: 0 and *out, or -errno. */
@@ -146,7 +156,8 @@ TEST(api_reports_version_and_features)
 	EXPECT_EQ(REMOTEVM_API, api.api);
 	EXPECT_EQ(REMOTEVM_FEATURE_BATCH | REMOTEVM_FEATURE_PLACEMENT |
 		  REMOTEVM_FEATURE_RELEASE_ON_CLOSE | REMOTEVM_FEATURE_REGIONS |
-		  REMOTEVM_FEATURE_PROTECT_COPY, api.features);
+		  REMOTEVM_FEATURE_PROTECT_COPY | REMOTEVM_FEATURE_POLL,
+		  api.features);
 	EXPECT_EQ(1ULL << REMOTEVM_OP_ALLOC | 1ULL << REMOTEVM_OP_FREE |
 		  1ULL << REMOTEVM_OP_QUERY | 1ULL << REMOTEVM_OP_PROTECT, api.ops);
 	close(dev);
@@ -312,6 +323,13 @@ TEST_F(unattached, attach_validates_fields)
 	EXPECT_EQ(-1, ioctl(self->dev, REMOTEVM_IOC_ATTACH, &attach));
 	EXPECT_EQ(EINVAL, errno);
 	attach = (struct remotevm_attach){ .pid = self->t.pid, .flags = 1ULL << 1 };
+	EXPECT_EQ(-1, ioctl(self->dev, REMOTEVM_IOC_ATTACH, &attach));
+	EXPECT_EQ(EINVAL, errno);
+	attach = (struct remotevm_attach){ .pid = self->t.pid,
+		.poll_us = REMOTEVM_POLL_US_MAX + 1 };
+	EXPECT_EQ(-1, ioctl(self->dev, REMOTEVM_IOC_ATTACH, &attach));
+	EXPECT_EQ(EINVAL, errno);
+	attach = (struct remotevm_attach){ .pid = self->t.pid, .pad = 1 };
 	EXPECT_EQ(-1, ioctl(self->dev, REMOTEVM_IOC_ATTACH, &attach));
 	EXPECT_EQ(EINVAL, errno);
 	/* Nothing was attached by the failures. */
@@ -591,12 +609,28 @@ FIXTURE(attached) {
 	int dev;
 };
 
+/*
+ * Every test once per worker mode: the polling worker keeps the target
+ * entered across requests, which must not change what any of them sees.
+ */
+FIXTURE_VARIANT(attached) {
+	unsigned int poll_us;
+};
+
+FIXTURE_VARIANT_ADD(attached, sleeping_worker) {
+	.poll_us = 0,
+};
+
+FIXTURE_VARIANT_ADD(attached, polling_worker) {
+	.poll_us = REMOTEVM_POLL_US_MAX,
+};
+
 FIXTURE_SETUP(attached)
 {
 	ASSERT_EQ(0, target_start(&self->t));
 	self->dev = rvm_open();
 	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	ASSERT_EQ(0, rvm_attach_polling(self->dev, self->t.pid, variant->poll_us));
 }
 
 FIXTURE_TEARDOWN(attached)
@@ -2001,6 +2035,137 @@ TEST_F_TIMEOUT(nothing, concurrent_handles_on_two_targets_and_on_one, 120)
 		close(a[i].dev);
 	for (i = 0; i < 2; i++)
 		target_stop(&t[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* The polling worker                                                 */
+/* ------------------------------------------------------------------ */
+
+/* The worker kthread of the one handle attached to @target, or -1. */
+static pid_t worker_of(pid_t target)
+{
+	char name[32], path[300], comm[32];
+	pid_t worker = -1;
+	struct dirent *d;
+	DIR *proc;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "remotevm/%d\n", target);
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while (worker < 0 && (d = readdir(proc))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, name))
+			worker = atoi(d->d_name);
+		fclose(f);
+	}
+	closedir(proc);
+	return worker;
+}
+
+/* A task's state letter and last CPU, from /proc/PID/stat. */
+static int task_sched(pid_t pid, char *state, int *cpu)
+{
+	char path[64], buf[1024], *p = NULL;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		p = strrchr(buf, ')');
+	fclose(f);
+	if (!p || sscanf(p, ") %c", state) != 1)
+		return -1;
+	/* Field 39, processor, is the 37th after the comm. */
+	for (i = 0; p && i < 37; i++)
+		p = strchr(p + 1, ' ');
+	return p && sscanf(p, " %d", cpu) == 1 ? 0 : -1;
+}
+
+static int pin_to_cpu(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(pid, sizeof(set), &set);
+}
+
+TEST(polling_worker_waits_busy_on_another_cpu_then_sleeps)
+{
+	int dev, cpu, worker_cpu;
+	struct target t;
+	pid_t worker;
+	char state;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "polling needs a second CPU");
+	ASSERT_EQ(0, pin_to_cpu(0, 0));
+	ASSERT_EQ(0, target_start(&t));
+	dev = rvm_open();
+	ASSERT_EQ(0, rvm_attach_polling(dev, t.pid, REMOTEVM_POLL_US_MAX));
+	worker = worker_of(t.pid);
+	ASSERT_LT(0, worker);
+	cpu = sched_getcpu();
+
+	/*
+	 * The target sleeps: the worker is free to take another CPU. The
+	 * first request there is slow (under emulation every path is
+	 * translated anew) and other work may queue on that CPU meanwhile,
+	 * which ends polling: look after the second.
+	 */
+	ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
+	ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
+	ASSERT_EQ(0, task_sched(worker, &state, &worker_cpu));
+	EXPECT_EQ('R', state);
+	EXPECT_NE(cpu, worker_cpu);
+	/* Past poll_us without a request, it sleeps. */
+	usleep(20 * REMOTEVM_POLL_US_MAX);
+	ASSERT_EQ(0, task_sched(worker, &state, &worker_cpu));
+	EXPECT_EQ('S', state);
+
+	close(dev);
+	target_stop(&t);
+}
+
+TEST(polling_worker_leaves_a_running_target_its_cpu)
+{
+	pid_t spinner, worker;
+	int dev, worker_cpu;
+	char state;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs a second CPU for the target");
+	ASSERT_EQ(0, pin_to_cpu(0, 0));
+	spinner = fork();
+	ASSERT_LE(0, spinner);
+	if (!spinner) {
+		pin_to_cpu(0, 1);
+		for (;;)
+			;
+	}
+	dev = rvm_open();
+	ASSERT_EQ(0, rvm_attach_polling(dev, spinner, REMOTEVM_POLL_US_MAX));
+	worker = worker_of(spinner);
+	ASSERT_LT(0, worker);
+
+	/* The worker stays on the caller's CPU, never on the target's. */
+	ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
+	ASSERT_EQ(0, task_sched(worker, &state, &worker_cpu));
+	EXPECT_EQ(0, worker_cpu);
+
+	close(dev);
+	kill(spinner, SIGKILL);
+	waitpid(spinner, NULL, 0);
 }
 
 TEST_HARNESS_MAIN

@@ -75,13 +75,26 @@ struct remotevm_api {
 #define REMOTEVM_FEATURE_RELEASE_ON_CLOSE _BITULL(2)
 #define REMOTEVM_FEATURE_REGIONS	_BITULL(3)	/* REMOTEVM_IOC_REGIONS */
 #define REMOTEVM_FEATURE_PROTECT_COPY	_BITULL(4)
+#define REMOTEVM_FEATURE_POLL		_BITULL(5)	/* remotevm_attach.poll_us */
 
 /* REMOTEVM_IOC_ATTACH: bind this handle to a target process. */
 struct remotevm_attach {
 	__u32 pid;	/* target, as seen in the caller's pid namespace */
 	__s32 mem_fd;	/* /proc/<pid>/mem opened O_RDWR by the caller */
 	__u64 flags;	/* REMOTEVM_ATTACH_* */
+	/*
+	 * 0: the handle's worker sleeps between requests and runs on the
+	 * caller's CPU. Otherwise, while the target is not running, the worker
+	 * runs on another CPU and, after each request, waits busy for up to
+	 * poll_us microseconds for the next one, as the caller waits busy for
+	 * its result: a request then costs no sleep, wake-up or mm switch, and
+	 * an idle CPU the time spent spinning. At most REMOTEVM_POLL_US_MAX.
+	 */
+	__u32 poll_us;
+	__u32 pad;	/* 0 */
 };
+
+#define REMOTEVM_POLL_US_MAX	10000
 
 /*
  * Release everything this handle allocated when it is closed, so that a
