@@ -65,6 +65,7 @@ int remotevm__open(pid_t pid, const struct remotevm_open_opts *opts,
 	if (handle->dev < 0)
 		goto fail;
 	attach.mem_fd = handle->mem;
+	attach.poll_us = OPT(opts, poll_us, 0);
 	if (OPT(opts, release_on_close, false))
 		attach.flags |= REMOTEVM_ATTACH_RELEASE_ON_CLOSE;
 	if (ioctl(handle->dev, REMOTEVM_IOC_ATTACH, &attach))

@@ -39,6 +39,9 @@ struct remotevm_open_opts {
 	int mem_fd;
 	/* Release everything this handle allocated when it is closed. */
 	bool release_on_close;
+	/* Microseconds the kernel worker waits busy for the next request on
+	 * another CPU (remotevm_attach.poll_us); 0: it sleeps. */
+	unsigned int poll_us;
 	size_t :0;
 };
 
