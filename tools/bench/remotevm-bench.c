@@ -22,7 +22,9 @@
  *                and munmap as above, restore registers, PTRACE_CONT;
  *   rvm-single   REMOTEVM_IOC_ALLOC + REMOTEVM_IOC_FREE (MEM_RELEASE);
  *   rvm-bN       one REMOTEVM_IOC_BATCH of N allocs, then one of N frees:
- *                (time of both ioctls) / N.
+ *                (time of both ioctls) / N;
+ *   rvm-poll-*   the same on a handle attached with poll_us (POLL_US): its
+ *                worker waits busy on the other CPU for the next request.
  * Each (method, size) runs R rounds of K ops (K calibrated so a round
  * lasts about --round-ms); the methods are interleaved round by round, so
  * slow drift of the (shared, emulated) machine hits all of them alike.
@@ -69,6 +71,9 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ROUNDS 101
 #define MAX_BATCH 512
+/* remotevm_attach.poll_us of the polling handles: well above the gap
+ * between two requests of a tool's loop, even under TCG. */
+#define POLL_US 50
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
@@ -729,10 +734,10 @@ static void tracee_munmap(struct tracee *t, unsigned long addr, uint64_t size)
 /* remotevm                                                           */
 /* ------------------------------------------------------------------ */
 
-static int rvm_attach(pid_t pid)
+static int rvm_attach(pid_t pid, unsigned int poll_us)
 {
 	struct remotevm_api api = { .api = REMOTEVM_API };
-	struct remotevm_attach attach = { .pid = (__u32)pid };
+	struct remotevm_attach attach = { .pid = (__u32)pid, .poll_us = poll_us };
 	char path[64];
 	int dev = open("/dev/remotevm", O_RDWR | O_CLOEXEC);
 
@@ -899,22 +904,26 @@ struct method {
 	const char *label;
 	enum method_kind kind;
 	uint32_t batch;
+	bool poll;		/* on the polling handle */
 };
 
 static const struct method methods[] = {
-	{ "local", "local mmap+munmap (in the target)", K_LOCAL, 1 },
-	{ "local-attached", "local, in a target remotevm is attached to", K_LOCAL_ATTACHED, 1 },
-	{ "local-b8", "local, 8 mmaps then 8 munmaps", K_LOCAL, 8 },
-	{ "local-b64", "local, 64 mmaps then 64 munmaps", K_LOCAL, 64 },
-	{ "local-b512", "local, 512 mmaps then 512 munmaps", K_LOCAL, 512 },
-	{ "ptrace-stopped", "ptrace injection, tracee kept stopped", K_PTRACE_STOPPED, 1 },
-	{ "ptrace-running", "ptrace injection, stop+resume per op", K_PTRACE_RUNNING, 1 },
-	{ "rvm-single", "remotevm ALLOC + FREE ioctls", K_RVM, 1 },
-	{ "rvm-b8", "remotevm BATCH of 8 (allocs, then frees)", K_RVM, 8 },
-	{ "rvm-b64", "remotevm BATCH of 64", K_RVM, 64 },
-	{ "rvm-b512", "remotevm BATCH of 512", K_RVM, 512 },
+	{ "local", "local mmap+munmap (in the target)", K_LOCAL, 1, false },
+	{ "local-attached", "local, in a target remotevm is attached to", K_LOCAL_ATTACHED, 1, false },
+	{ "local-b8", "local, 8 mmaps then 8 munmaps", K_LOCAL, 8, false },
+	{ "local-b64", "local, 64 mmaps then 64 munmaps", K_LOCAL, 64, false },
+	{ "local-b512", "local, 512 mmaps then 512 munmaps", K_LOCAL, 512, false },
+	{ "ptrace-stopped", "ptrace injection, tracee kept stopped", K_PTRACE_STOPPED, 1, false },
+	{ "ptrace-running", "ptrace injection, stop+resume per op", K_PTRACE_RUNNING, 1, false },
+	{ "rvm-single", "remotevm ALLOC + FREE ioctls", K_RVM, 1, false },
+	{ "rvm-b8", "remotevm BATCH of 8 (allocs, then frees)", K_RVM, 8, false },
+	{ "rvm-b64", "remotevm BATCH of 64", K_RVM, 64, false },
+	{ "rvm-b512", "remotevm BATCH of 512", K_RVM, 512, false },
+	{ "rvm-poll-single", "remotevm ALLOC + FREE, polling worker", K_RVM, 1, true },
+	{ "rvm-poll-b64", "remotevm BATCH of 64, polling worker", K_RVM, 64, true },
 };
-enum { M_LOCAL = 0, M_PTRACE_STOPPED = 5, M_RVM_SINGLE = 7, M_RVM_B64 = 9 };
+enum { M_LOCAL = 0, M_PTRACE_STOPPED = 5, M_RVM_SINGLE = 7, M_RVM_B64 = 9,
+       M_RVM_POLL_SINGLE = 11, M_RVM_POLL_B64 = 12 };
 #define NMETHODS ARRAY_SIZE(methods)
 
 static const uint64_t sizes[] = { 4096, 65536, 2 << 20 };
@@ -964,6 +973,7 @@ struct bench {
 	struct target stopped_target, running_target;
 	struct tracee stopped, running;
 	int dev;
+	int poll_dev;			/* a polling handle on the same target */
 	pid_t worker;			/* the handle's kthread, 0 if not found */
 	int self_dev;			/* a handle attached to the tool itself */
 	pid_t self_worker;
@@ -1016,17 +1026,20 @@ static void run_method(struct bench *b, unsigned int m, uint64_t size,
 		}
 		t->total = now_ns() - t0;
 		return;
-	case K_RVM:
+	case K_RVM: {
+		int dev = me->poll ? b->poll_dev : b->dev;
+
 		if (me->batch == 1) {
 			t0 = now_ns();
 			for (i = 0; i < count; i++)
-				rvm_pair(b->dev, size);
+				rvm_pair(dev, size);
 			t->total = now_ns() - t0;
 			return;
 		}
 		for (i = 0; i < count; i += me->batch)
-			rvm_batched_pairs(b->dev, size, me->batch, t);
+			rvm_batched_pairs(dev, size, me->batch, t);
 		return;
+	}
 	}
 }
 
@@ -1144,12 +1157,14 @@ static void latency_setup(struct bench *b)
 	target_spawn(&b->twin_target, "idle");
 	target_spawn(&b->stopped_target, "idle");
 	target_spawn(&b->running_target, "idle");
-	b->dev = rvm_attach(b->local_target.pid);
-	b->self_dev = rvm_attach(getpid());
+	b->dev = rvm_attach(b->local_target.pid, 0);
+	b->self_dev = rvm_attach(getpid(), 0);
 	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
 		b->worker = find_worker(b->local_target.pid);
 		b->self_worker = find_worker(getpid());
 	}
+	/* After find_worker(), which takes the newest handle's worker. */
+	b->poll_dev = rvm_attach(b->local_target.pid, POLL_US);
 	tracee_seize(&b->stopped, b->stopped_target.pid);
 	tracee_seize(&b->running, b->running_target.pid);
 	/* Stopped once, for the whole measurement: the best case of ptrace. */
@@ -1174,6 +1189,7 @@ static void latency_teardown(struct bench *b)
 	target_ping(&b->local_target, "remotevm");
 	target_ping(&b->twin_target, "local");
 	close(b->dev);
+	close(b->poll_dev);
 	close(b->self_dev);
 	target_kill(&b->stopped_target);
 	target_kill(&b->running_target);
@@ -1236,6 +1252,9 @@ static const char *kernel_name;
 static struct {
 	struct stats b64_vs_local[NSIZES];	/* rvm-b64 / local */
 	struct stats ptrace_vs_single[NSIZES];	/* ptrace-stopped / rvm-single */
+	struct stats poll_b64_vs_local[NSIZES];
+	struct stats ptrace_vs_poll_single[NSIZES];
+	struct stats loss_poll_single;
 	struct stats loss_single, loss_b64, loss_ptrace, loss_noise;
 	struct stats stolen_single, stolen_b64, stolen_control;
 	struct stats scale[3];			/* two tools / one */
@@ -1328,6 +1347,11 @@ static void latency_report(struct bench *b, bool with_diag)
 		checks.ptrace_vs_single[s] = ratio_stats(b->us[M_PTRACE_STOPPED][s],
 							 b->us[M_RVM_SINGLE][s],
 							 b->rounds);
+		checks.poll_b64_vs_local[s] = ratio_stats(b->us[M_RVM_POLL_B64][s],
+							  b->us[M_LOCAL][s], b->rounds);
+		checks.ptrace_vs_poll_single[s] =
+			ratio_stats(b->us[M_PTRACE_STOPPED][s],
+				    b->us[M_RVM_POLL_SINGLE][s], b->rounds);
 	}
 	checks.have_latency = true;
 
@@ -1407,16 +1431,16 @@ static void latency_report(struct bench *b, bool with_diag)
  * on the target's CPU: that share is the kernel's, not remotevm's.
  */
 enum { A_SLEEP, A_SPIN, A_LOCAL_TOOL, A_RVM_SINGLE, A_RVM_B64, A_RVM_SAMECPU, A_PTRACE,
-       A_PHASES };
+       A_RVM_POLL_SINGLE, A_PHASES };
 static const char *const a_names[] = {
 	"control-sleep", "control-spin", "control-tool-mmap", "rvm-single", "rvm-b64",
-	"rvm-single-samecpu", "ptrace-running",
+	"rvm-single-samecpu", "ptrace-running", "rvm-poll-single",
 };
 static const char *const a_labels[] = {
 	"control: tool sleeps", "control: tool spins in user space",
 	"control: tool mmap+munmap in itself", "remotevm ALLOC+FREE ioctls",
 	"remotevm BATCH of 64", "remotevm ALLOC+FREE, worker on tool's CPU",
-	"ptrace injection, stop+resume per op",
+	"ptrace injection, stop+resume per op", "remotevm ALLOC+FREE, polling handle",
 };
 
 struct phase {
@@ -1430,6 +1454,7 @@ struct phase {
 
 struct a_env {
 	int dev;
+	int poll_dev;
 	pid_t worker;
 	struct tracee tracee;
 	pid_t target;
@@ -1459,10 +1484,11 @@ static struct phase a_phase(struct a_env *e, int kind, uint64_t ops)
 		break;
 	case A_RVM_SINGLE:
 	case A_RVM_SAMECPU:
+	case A_RVM_POLL_SINGLE:
 		if (kind == A_RVM_SAMECPU)
 			pin_to_cpu(e->worker, 1);
 		for (i = 0; i < ops && now_ns() - t0 < e->max_ns; i++)
-			rvm_pair(e->dev, 4096);
+			rvm_pair(kind == A_RVM_POLL_SINGLE ? e->poll_dev : e->dev, 4096);
 		if (kind == A_RVM_SAMECPU)
 			unpin(e->worker);
 		ops = i;
@@ -1526,8 +1552,9 @@ static void throughput_run(int rounds, uint64_t ops)
 		pin_to_cpu(spin.pid, 0);
 		pin_to_cpu(0, 1);
 	}
-	e.dev = rvm_attach(spin.pid);
+	e.dev = rvm_attach(spin.pid, 0);
 	e.worker = pin ? find_worker(spin.pid) : 0;
+	e.poll_dev = rvm_attach(spin.pid, POLL_US);
 	tracee_seize(&e.tracee, spin.pid);
 	sleep_ns(e.control_ns);	/* let it settle on its CPU */
 
@@ -1581,6 +1608,7 @@ static void throughput_run(int rounds, uint64_t ops)
 	if (reply.error)
 		fail("spinning target: its count is off after the run");
 	close(e.dev);
+	close(e.poll_dev);
 	target_kill(&spin);
 	if (pin)
 		unpin(0);
@@ -1635,6 +1663,7 @@ static void throughput_run(int rounds, uint64_t ops)
 	}
 	checks.loss_single = summarise(vs_spin[A_RVM_SINGLE], rounds);
 	checks.loss_b64 = summarise(vs_spin[A_RVM_B64], rounds);
+	checks.loss_poll_single = summarise(vs_spin[A_RVM_POLL_SINGLE], rounds);
 	checks.loss_ptrace = summarise(vs_spin[A_PTRACE], rounds);
 	checks.loss_noise = summarise(vs_spin[A_SPIN], rounds);
 	checks.stolen_single = summarise(stolen[A_RVM_SINGLE], rounds);
@@ -1661,7 +1690,7 @@ static const char *const s_labels[] = {
 static void scaling_tool(int slot, int kind, pid_t target, int ready_fd,
 			 int go_fd, int64_t duration_ns)
 {
-	int dev = kind == S_LOCAL ? -1 : rvm_attach(target);
+	int dev = kind == S_LOCAL ? -1 : rvm_attach(target, 0);
 	struct timing t = { 0 };
 	uint64_t ops = 0;
 	int64_t t0, t1;
@@ -1818,6 +1847,20 @@ static void checks_report(void)
 			       "single_vs_ptrace_4k", what, checks.ptrace_vs_single[s],
 			   false, 3, "x");
 	}
+	for (s = 0; checks.have_latency && s < NSIZES; s++) {
+		snprintf(what, sizeof(what), "polling: batched (64) remote op / local, %s",
+			 size_name(sizes[s]));
+		check_line(s ? (s == 1 ? "poll_b64_vs_local_64k" : "poll_b64_vs_local_2m") :
+			       "poll_b64_vs_local_4k", what, checks.poll_b64_vs_local[s],
+			   true, 1.25, "x");
+	}
+	for (s = 0; checks.have_latency && s < NSIZES; s++) {
+		snprintf(what, sizeof(what), "polling: ptrace (stopped) / single remote op, %s",
+			 size_name(sizes[s]));
+		check_line(s ? (s == 1 ? "poll_single_vs_ptrace_64k" :
+				"poll_single_vs_ptrace_2m") : "poll_single_vs_ptrace_4k",
+			   what, checks.ptrace_vs_poll_single[s], false, 3, "x");
+	}
 	if (checks.have_throughput) {
 		check_line("stolen_rvm_single", "target CPU time stolen in the guest, remotevm single",
 			   checks.stolen_single, true, 1, "%");
@@ -1830,6 +1873,9 @@ static void checks_report(void)
 			   checks.loss_single, true, 1, "%");
 		check_line("loss_rvm_b64", "target iterations/s lost (wall clock), remotevm batch 64",
 			   checks.loss_b64, true, 1, "%");
+		check_line("loss_rvm_poll_single",
+			   "target iterations/s lost (wall clock), polling handle, single",
+			   checks.loss_poll_single, true, 1, "%");
 		printf("%-62s %8.2f%%  (for comparison)\n",
 		       "target throughput lost, ptrace injection", checks.loss_ptrace.median);
 		printf("%-62s %8.2f%%  [%5.2f .. %5.2f]\n", "noise floor: control vs control",
