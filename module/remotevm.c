@@ -27,6 +27,7 @@
 #include <linux/mman.h>
 #include <linux/mmu_notifier.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -633,6 +634,20 @@ static unsigned long remotevm_find_gap(struct mm_struct *mm, unsigned long lo,
 /* VirtualAlloc: reserve, commit, reset                               */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Whether vm_mmap() may place a new allocation: the kernel's own choice is
+ * the target's own choice only for a native target asking nothing
+ * special, as its search reads the caller's (the kthread's) word size.
+ */
+static bool remotevm_kernel_places(struct remotevm_context *ctx,
+				   const struct remotevm_alloc *alloc)
+{
+	return !alloc->address &&
+	       !(alloc->allocation_type & REMOTEVM_MEM_TOP_DOWN) &&
+	       !alloc->lowest && !alloc->highest && !alloc->alignment &&
+	       ctx->task_size > SZ_4G;
+}
+
 /* Reserves (and with MEM_COMMIT commits) a new range. */
 static int remotevm_reserve(struct remotevm_context *ctx,
 			    struct remotevm_alloc *alloc, unsigned long prot)
@@ -665,14 +680,7 @@ static int remotevm_reserve(struct remotevm_context *ctx,
 		if (alloc->size > ctx->task_size)
 			return -ENOMEM;
 		len = PAGE_ALIGN(alloc->size);
-		/*
-		 * The kernel's own choice is the target's own choice only for a
-		 * native target asking nothing special: its search reads the
-		 * caller's (the kthread's) word size.
-		 */
-		if (!(alloc->allocation_type & REMOTEVM_MEM_TOP_DOWN) &&
-		    !alloc->lowest && !alloc->highest && !alloc->alignment &&
-		    ctx->task_size > SZ_4G) {
+		if (remotevm_kernel_places(ctx, alloc)) {
 			addr = remotevm_map(0, len, prot, flags);
 			goto mapped;
 		}
@@ -1552,17 +1560,127 @@ static int remotevm_run_op(struct remotevm_context *ctx, struct remotevm_op *op)
 	return -EINVAL;
 }
 
+/*
+ * A batch's consecutive ops that can share one vm_mmap() or vm_munmap().
+ * Mapping or unmapping costs the same for one page as for many, and
+ * allocations made one after another merge into one VMA, which each
+ * release then splits: a run costs one mm operation, not N (or 2N).
+ * The target ends up with what the ops one by one would have left it.
+ * Each returns how many ops it completed; 0 leaves them to be run one
+ * by one, which then also tells which op fails and why.
+ */
+
+/*
+ * Allocations alike that the kernel places: one mapping, handed out from
+ * the top down, as consecutive top-down mmap()s would have placed them.
+ */
+static u32 remotevm_reserve_run(struct remotevm_context *ctx,
+				struct remotevm_op *ops, u32 n)
+{
+	const struct remotevm_alloc *first = &ops[0].alloc;
+	bool commit = first->allocation_type & REMOTEVM_MEM_COMMIT;
+	unsigned long prot, len, total, addr;
+	u32 count, i;
+
+	if (ops[0].code != REMOTEVM_OP_ALLOC ||
+	    (first->allocation_type & REMOTEVM_RESET_TYPES) ||
+	    !remotevm_kernel_places(ctx, first) ||
+	    remotevm_prot(first->page_protection, &prot))
+		return 0;
+	for (count = 1; count < n; count++) {
+		const struct remotevm_alloc *next = &ops[count].alloc;
+
+		if (ops[count].code != REMOTEVM_OP_ALLOC ||
+		    !remotevm_kernel_places(ctx, next) || next->size != first->size ||
+		    next->allocation_type != first->allocation_type ||
+		    next->page_protection != first->page_protection)
+			break;
+	}
+	len = PAGE_ALIGN(first->size);
+	if (count < 2 || check_mul_overflow(len, (unsigned long)count, &total) ||
+	    total > ctx->task_size ||
+	    ctx->record->nr_allocations + count > REMOTEVM_MAX_ALLOCATIONS)
+		return 0;
+
+	addr = remotevm_map(0, total, commit ? prot : PROT_NONE,
+			    commit ? 0 : MAP_NORESERVE);
+	if (IS_ERR_VALUE(addr))
+		return 0;
+	for (i = 0; i < count; i++) {
+		struct remotevm_alloc *alloc = &ops[i].alloc;
+		unsigned long start = addr + (count - 1 - i) * len;
+
+		if (remotevm_record_add(ctx, start, len, first->page_protection)) {
+			/* What is left is below what was handed out. */
+			vm_munmap(addr, start + len - addr);
+			return i;
+		}
+		alloc->allocated_address = start;
+		alloc->allocated_size = len;
+		ops[i].error = 0;
+	}
+	return count;
+}
+
+/* Releases of whole allocations that lie back to back: one vm_munmap(). */
+static u32 remotevm_release_run(struct remotevm_context *ctx,
+				struct remotevm_op *ops, u32 n)
+{
+	unsigned long lo = 0, hi = 0;
+	struct remotevm_allocation *a;
+	u32 count, i;
+
+	for (count = 0; count < n; count++) {
+		const struct remotevm_free *free = &ops[count].free;
+
+		if (ops[count].code != REMOTEVM_OP_FREE ||
+		    free->free_type != REMOTEVM_MEM_RELEASE)
+			break;
+		a = remotevm_allocation_at(ctx->record, free->address);
+		if (!a || a->start != free->address)
+			break;
+		if (!count) {
+			lo = a->start;
+			hi = a->end;
+		} else if (a->end == lo) {
+			lo = a->start;
+		} else if (a->start == hi) {
+			hi = a->end;
+		} else {
+			break;
+		}
+	}
+	if (count < 2 ||
+	    remotevm_walk(ctx->mm, lo, hi, remotevm_check_ours, NULL) ||
+	    vm_munmap(lo, hi - lo))
+		return 0;
+	for (i = 0; i < count; i++) {
+		a = mtree_load(&ctx->record->allocations, ops[i].free.address);
+		remotevm_allocation_forget(ctx->record, a);
+		ops[i].error = 0;
+	}
+	return count;
+}
+
 /* Runs the ops in order; stops at the first failure. */
 static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 {
 	struct remotevm_op_list *list = arg;
 
-	for (; list->completed < list->count; list->completed++) {
+	while (list->completed < list->count) {
 		struct remotevm_op *op = &list->ops[list->completed];
+		u32 left = list->count - list->completed;
+		u32 done = remotevm_reserve_run(ctx, op, left) ?:
+			   remotevm_release_run(ctx, op, left);
 
+		if (done) {
+			list->completed += done;
+			continue;
+		}
 		op->error = remotevm_run_op(ctx, op);
 		if (op->error)
 			return op->error;
+		list->completed++;
 	}
 	return 0;
 }

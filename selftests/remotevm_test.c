@@ -1888,6 +1888,114 @@ TEST_F(attached, batch_stops_at_the_first_failure)
 	EXPECT_NE(0, maps_find(self->t.pid, hole + (1 << 19), perms, NULL, NULL));
 }
 
+static struct remotevm_op release_op(uint64_t addr)
+{
+	struct remotevm_op op = {
+		.code = REMOTEVM_OP_FREE,
+		.error = 0x7f7f7f7f,
+		.free = { .address = addr, .free_type = RELEASE },
+	};
+	return op;
+}
+
+/*
+ * Alike allocations in a batch may share one mapping, but each is an
+ * allocation of its own: queried, written and released alone.
+ */
+TEST_F(attached, batch_of_alike_allocations_makes_separate_ones)
+{
+	struct remotevm_region region;
+	struct remotevm_op ops[16];
+	uint32_t completed, i, j;
+	char perms[5];
+
+	for (i = 0; i < 16; i++)
+		ops[i] = alloc_op(0, 3 * PAGE - 100, COMMIT | RESERVE);
+	ASSERT_EQ(0, rvm_batch(self->dev, ops, 16, &completed));
+	ASSERT_EQ(16, completed);
+	for (i = 0; i < 16; i++) {
+		uint64_t addr = ops[i].alloc.allocated_address;
+
+		EXPECT_EQ(0, ops[i].error);
+		EXPECT_EQ(3 * PAGE, ops[i].alloc.allocated_size);
+		EXPECT_EQ(0, addr % PAGE);
+		for (j = 0; j < i; j++)
+			EXPECT_TRUE(addr + 3 * PAGE <= ops[j].alloc.allocated_address ||
+				    ops[j].alloc.allocated_address + 3 * PAGE <= addr);
+		ASSERT_EQ(0, rvm_query(self->dev, addr + PAGE, &region));
+		EXPECT_EQ(addr, region.allocation_base);
+		EXPECT_EQ(REMOTEVM_MEM_COMMIT, region.state);
+		EXPECT_EQ(0, target_write(&self->t, addr, 3 * PAGE, i));
+	}
+	/* Every other one, then the rest: each release splits the mapping. */
+	for (i = 0; i < 16; i += 2)
+		EXPECT_EQ(0, rvm_free(self->dev, ops[i].alloc.allocated_address, 0,
+				      RELEASE));
+	for (i = 1; i < 16; i += 2) {
+		uint64_t addr = ops[i].alloc.allocated_address;
+
+		EXPECT_EQ((int)i, target_read(&self->t, addr, 3 * PAGE));
+		EXPECT_EQ(0, rvm_free(self->dev, addr, 0, RELEASE));
+		EXPECT_NE(0, maps_find(self->t.pid, addr, perms, NULL, NULL));
+	}
+	for (i = 0; i < 16; i += 2)
+		EXPECT_NE(0, maps_find(self->t.pid, ops[i].alloc.allocated_address,
+				       perms, NULL, NULL));
+}
+
+/*
+ * Releases of adjacent allocations may share one unmap, but stop, as one
+ * by one, at the first that fails: not a base, or no longer remotevm's.
+ */
+TEST_F(attached, batch_release_of_adjacent_allocations_stops_at_a_bad_one)
+{
+	struct remotevm_op ops[8], frees[8];
+	struct remotevm_region region;
+	uint32_t completed, i;
+	char perms[5];
+
+	for (i = 0; i < 8; i++)
+		ops[i] = alloc_op(0, PAGE, COMMIT | RESERVE);
+	ASSERT_EQ(0, rvm_batch(self->dev, ops, 8, &completed));
+	for (i = 0; i < 8; i++)
+		frees[i] = release_op(ops[i].alloc.allocated_address);
+
+	frees[2].free.address += 1;
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_batch(self->dev, frees, 4, &completed));
+	EXPECT_EQ(2, completed);
+	EXPECT_EQ(0, frees[0].error);
+	EXPECT_EQ(0, frees[1].error);
+	EXPECT_EQ(-EADDRNOTAVAIL, frees[2].error);
+	EXPECT_EQ(0x7f7f7f7f, frees[3].error);
+	for (i = 0; i < 2; i++)
+		EXPECT_NE(0, maps_find(self->t.pid, ops[i].alloc.allocated_address,
+				       perms, NULL, NULL));
+	for (i = 2; i < 8; i++) {
+		ASSERT_EQ(0, rvm_query(self->dev, ops[i].alloc.allocated_address,
+				       &region));
+		EXPECT_EQ(ops[i].alloc.allocated_address, region.allocation_base);
+	}
+
+	/* The target unmaps allocation 5 itself: remotevm leaves it alone. */
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "U %llx %llx",
+			       (unsigned long long)ops[5].alloc.allocated_address,
+			       (unsigned long long)PAGE));
+	for (i = 2; i < 8; i++)
+		frees[i] = release_op(ops[i].alloc.allocated_address);
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_batch(self->dev, &frees[2], 6, &completed));
+	EXPECT_EQ(3, completed);
+	EXPECT_EQ(-EADDRNOTAVAIL, frees[5].error);
+	EXPECT_EQ(0x7f7f7f7f, frees[6].error);
+	for (i = 2; i < 5; i++)
+		EXPECT_NE(0, maps_find(self->t.pid, ops[i].alloc.allocated_address,
+				       perms, NULL, NULL));
+	for (i = 6; i < 8; i++)
+		EXPECT_EQ(0, maps_find(self->t.pid, ops[i].alloc.allocated_address,
+				       perms, NULL, NULL));
+	EXPECT_EQ(0, rvm_batch(self->dev, &frees[6], 2, &completed));
+	EXPECT_EQ(2, completed);
+}
+
 TEST_F(attached, batch_is_validated_whole_before_anything_runs)
 {
 	uint64_t hole = target_hole(&self->t, 1 << 20);

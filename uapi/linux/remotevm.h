@@ -223,6 +223,10 @@ struct remotevm_op {
  * its error field gets the errno, the ioctl fails with the same errno, and
  * completed says how many operations before it succeeded (they stay done).
  * Operations after it are not run and their error field is not written.
+ * Alike allocations in a row, and releases of allocations that lie back to
+ * back, may share one mapping or unmapping: the result is the same as one
+ * by one (an allocation each, where top-down mmap()s would have put them),
+ * only cheaper.
  * op_size is sizeof(struct remotevm_op) as the caller was built with; the
  * ops array is read with that stride, each element by the extensible-struct
  * rules above.
