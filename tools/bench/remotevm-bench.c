@@ -22,7 +22,9 @@
  *                and munmap as above, restore registers, PTRACE_CONT;
  *   rvm-single   REMOTEVM_IOC_ALLOC + REMOTEVM_IOC_FREE (MEM_RELEASE);
  *   rvm-bN       one REMOTEVM_IOC_BATCH of N allocs, then one of N frees:
- *                (time of both ioctls) / N;
+ *                (time of both ioctls) / N; alike allocations share one
+ *                vm_mmap(), releases of adjacent ones one vm_munmap();
+ *   rvm-b64-unlike  the same, with ops ordered and typed so that none do;
  *   rvm-poll-*   the same on a handle attached with poll_us (POLL_US): its
  *                worker waits busy on the other CPU for the next request.
  * Each (method, size) runs R rounds of K ops (K calibrated so a round
@@ -787,10 +789,17 @@ static void rvm_batch(int dev, struct remotevm_op *ops, uint32_t n)
 		    batch.completed < n ? ops[batch.completed].error : 0);
 }
 
-/* n allocations in one ioctl, then their n releases in another. */
-static void rvm_batched_pairs(int dev, uint64_t size, uint32_t n,
+/*
+ * n allocations in one ioctl, then their n releases in another. Unlike:
+ * every other allocation asks MEM_COMMIT alone (the same thing, without
+ * an address), and the releases go evens first, then odds, so that no two
+ * consecutive ops share a mapping or an unmapping: the one-by-one cost of
+ * the same target layout.
+ */
+static void rvm_batched_pairs(int dev, uint64_t size, uint32_t n, bool unlike,
 			      struct timing *t)
 {
+	static __u64 addrs[MAX_BATCH];
 	int64_t t0, t1, t2;
 	uint32_t i;
 
@@ -798,16 +807,20 @@ static void rvm_batched_pairs(int dev, uint64_t size, uint32_t n,
 		memset(&rvm_ops[i], 0, sizeof(rvm_ops[i]));
 		rvm_ops[i].code = REMOTEVM_OP_ALLOC;
 		rvm_ops[i].alloc = rvm_alloc_args(size);
+		if (unlike && i % 2)
+			rvm_ops[i].alloc.allocation_type = REMOTEVM_MEM_COMMIT;
 	}
 	t0 = now_ns();
 	rvm_batch(dev, rvm_ops, n);
 	t1 = now_ns();
+	for (i = 0; i < n; i++)
+		addrs[i] = rvm_ops[i].alloc.allocated_address;
 	for (i = 0; i < n; i++) {
-		__u64 addr = rvm_ops[i].alloc.allocated_address;
+		uint32_t which = unlike ? (i < (n + 1) / 2 ? 2 * i : 2 * (i - (n + 1) / 2) + 1) : i;
 
 		memset(&rvm_ops[i], 0, sizeof(rvm_ops[i]));
 		rvm_ops[i].code = REMOTEVM_OP_FREE;
-		rvm_ops[i].free.address = addr;
+		rvm_ops[i].free.address = addrs[which];
 		rvm_ops[i].free.free_type = REMOTEVM_MEM_RELEASE;
 	}
 	t2 = now_ns();
@@ -905,25 +918,27 @@ struct method {
 	enum method_kind kind;
 	uint32_t batch;
 	bool poll;		/* on the polling handle */
+	bool unlike;		/* batches whose ops share no mm operation */
 };
 
 static const struct method methods[] = {
-	{ "local", "local mmap+munmap (in the target)", K_LOCAL, 1, false },
-	{ "local-attached", "local, in a target remotevm is attached to", K_LOCAL_ATTACHED, 1, false },
-	{ "local-b8", "local, 8 mmaps then 8 munmaps", K_LOCAL, 8, false },
-	{ "local-b64", "local, 64 mmaps then 64 munmaps", K_LOCAL, 64, false },
-	{ "local-b512", "local, 512 mmaps then 512 munmaps", K_LOCAL, 512, false },
-	{ "ptrace-stopped", "ptrace injection, tracee kept stopped", K_PTRACE_STOPPED, 1, false },
-	{ "ptrace-running", "ptrace injection, stop+resume per op", K_PTRACE_RUNNING, 1, false },
-	{ "rvm-single", "remotevm ALLOC + FREE ioctls", K_RVM, 1, false },
-	{ "rvm-b8", "remotevm BATCH of 8 (allocs, then frees)", K_RVM, 8, false },
-	{ "rvm-b64", "remotevm BATCH of 64", K_RVM, 64, false },
-	{ "rvm-b512", "remotevm BATCH of 512", K_RVM, 512, false },
-	{ "rvm-poll-single", "remotevm ALLOC + FREE, polling worker", K_RVM, 1, true },
-	{ "rvm-poll-b64", "remotevm BATCH of 64, polling worker", K_RVM, 64, true },
+	{ "local", "local mmap+munmap (in the target)", K_LOCAL, 1, false, false },
+	{ "local-attached", "local, in a target remotevm is attached to", K_LOCAL_ATTACHED, 1, false, false },
+	{ "local-b8", "local, 8 mmaps then 8 munmaps", K_LOCAL, 8, false, false },
+	{ "local-b64", "local, 64 mmaps then 64 munmaps", K_LOCAL, 64, false, false },
+	{ "local-b512", "local, 512 mmaps then 512 munmaps", K_LOCAL, 512, false, false },
+	{ "ptrace-stopped", "ptrace injection, tracee kept stopped", K_PTRACE_STOPPED, 1, false, false },
+	{ "ptrace-running", "ptrace injection, stop+resume per op", K_PTRACE_RUNNING, 1, false, false },
+	{ "rvm-single", "remotevm ALLOC + FREE ioctls", K_RVM, 1, false, false },
+	{ "rvm-b8", "remotevm BATCH of 8 (allocs, then frees)", K_RVM, 8, false, false },
+	{ "rvm-b64", "remotevm BATCH of 64", K_RVM, 64, false, false },
+	{ "rvm-b64-unlike", "remotevm BATCH of 64, ops not alike", K_RVM, 64, false, true },
+	{ "rvm-b512", "remotevm BATCH of 512", K_RVM, 512, false, false },
+	{ "rvm-poll-single", "remotevm ALLOC + FREE, polling worker", K_RVM, 1, true, false },
+	{ "rvm-poll-b64", "remotevm BATCH of 64, polling worker", K_RVM, 64, true, false },
 };
 enum { M_LOCAL = 0, M_PTRACE_STOPPED = 5, M_RVM_SINGLE = 7, M_RVM_B64 = 9,
-       M_RVM_POLL_SINGLE = 11, M_RVM_POLL_B64 = 12 };
+       M_RVM_POLL_SINGLE = 12, M_RVM_POLL_B64 = 13 };
 #define NMETHODS ARRAY_SIZE(methods)
 
 static const uint64_t sizes[] = { 4096, 65536, 2 << 20 };
@@ -1037,7 +1052,7 @@ static void run_method(struct bench *b, unsigned int m, uint64_t size,
 			return;
 		}
 		for (i = 0; i < count; i += me->batch)
-			rvm_batched_pairs(dev, size, me->batch, t);
+			rvm_batched_pairs(dev, size, me->batch, me->unlike, t);
 		return;
 	}
 	}
@@ -1098,7 +1113,7 @@ static void run_diag(struct bench *b, unsigned int d, uint64_t count,
 			if (d == D_SINGLE_SAME)
 				rvm_pair(dev, 4096);
 			else if (d == D_B64_SAME)
-				rvm_batched_pairs(dev, 4096, 64, t);
+				rvm_batched_pairs(dev, 4096, 64, false, t);
 			else
 				rvm_query(dev);
 		}
@@ -1501,7 +1516,7 @@ static struct phase a_phase(struct a_env *e, int kind, uint64_t ops)
 		break;
 	case A_RVM_B64:
 		for (i = 0; i < ops && now_ns() - t0 < e->max_ns; i += 64)
-			rvm_batched_pairs(e->dev, 4096, 64, &t);
+			rvm_batched_pairs(e->dev, 4096, 64, false, &t);
 		ops = i;
 		break;
 	case A_PTRACE:
@@ -1709,7 +1724,7 @@ static void scaling_tool(int slot, int kind, pid_t target, int ready_fd,
 				ops++;
 				break;
 			case S_RVM_B64:
-				rvm_batched_pairs(dev, 4096, 64, &t);
+				rvm_batched_pairs(dev, 4096, 64, false, &t);
 				ops += 64;
 				break;
 			case S_LOCAL:
