@@ -44,6 +44,7 @@
  *                       [--only latency,diag,throughput,scaling]
  * (internally: remotevm-bench --target idle|spin)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -218,6 +219,114 @@ static void unpin(pid_t pid)
 		CPU_SET(i, &set);
 	if (sched_setaffinity(pid, sizeof(set), &set))
 		die("sched_setaffinity(%d)", (int)pid);
+}
+
+/*
+ * CPU 0 isolated as a deployment that keeps a latency-sensitive target
+ * undisturbed would (tuna --isolate; isolcpus with housekeeping CPUs):
+ * every kernel thread that may move, the unbound workqueues and the IRQs
+ * go to CPU 1. Without it, the scheduler puts e.g. the RCU grace-period
+ * kthread on the target's CPU, whoever caused the grace period.
+ */
+#define MAX_MOVED 4096
+
+static struct {
+	int n;
+	pid_t pid[MAX_MOVED];
+	cpu_set_t mask[MAX_MOVED];
+	char irq_mask[MAX_MOVED][64];
+	int irq[MAX_MOVED], nirq;
+	char wq_mask[64];
+} isolated;
+
+static const char wq_cpumask[] = "/sys/devices/virtual/workqueue/cpumask";
+
+static bool read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	bool ok = f && fgets(buf, (int)len, f);
+
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+static bool write_line(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "we");
+	bool ok = f && fputs(value, f) >= 0;
+
+	if (f && fclose(f))
+		ok = false;
+	return ok;
+}
+
+static void isolate_cpu0(void)
+{
+	char path[300], buf[1024], *p;
+	cpu_set_t cpu1;
+	struct dirent *d;
+	DIR *dir;
+
+	CPU_ZERO(&cpu1);
+	CPU_SET(1, &cpu1);
+	isolated.n = isolated.nirq = 0;
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir)) && isolated.n < MAX_MOVED) {
+		pid_t pid = atoi(d->d_name);
+		unsigned long flags;
+		int i;
+
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		if (pid <= 0 || !read_line(path, buf, sizeof(buf)) ||
+		    !(p = strrchr(buf, ')')))
+			continue;
+		/* Field 9, flags, is the 7th after the comm: PF_KTHREAD. */
+		for (i = 0; p && i < 7; i++)
+			p = strchr(p + 1, ' ');
+		if (!p || sscanf(p, " %lu", &flags) != 1 || !(flags & 0x00200000))
+			continue;
+		if (sched_getaffinity(pid, sizeof(cpu_set_t), &isolated.mask[isolated.n]) ||
+		    !CPU_ISSET(1, &isolated.mask[isolated.n]) ||
+		    sched_setaffinity(pid, sizeof(cpu1), &cpu1))
+			continue;	/* per-CPU threads refuse */
+		isolated.pid[isolated.n++] = pid;
+	}
+	if (dir)
+		closedir(dir);
+	dir = opendir("/proc/irq");
+	while (dir && (d = readdir(dir)) && isolated.nirq < MAX_MOVED) {
+		int irq = atoi(d->d_name);
+
+		snprintf(path, sizeof(path), "/proc/irq/%s/smp_affinity_list", d->d_name);
+		if (d->d_name[0] < '0' || d->d_name[0] > '9' ||
+		    !read_line(path, isolated.irq_mask[isolated.nirq], 64) ||
+		    !write_line(path, "1"))
+			continue;
+		isolated.irq[isolated.nirq++] = irq;
+	}
+	if (dir)
+		closedir(dir);
+	if (!read_line(wq_cpumask, isolated.wq_mask, sizeof(isolated.wq_mask)) ||
+	    !write_line(wq_cpumask, "2"))
+		isolated.wq_mask[0] = 0;
+	fprintf(stderr, "isolated CPU 0: %d kernel threads, %d IRQs moved to CPU 1\n",
+		isolated.n, isolated.nirq);
+}
+
+static void unisolate_cpu0(void)
+{
+	char path[64];
+	int i;
+
+	for (i = 0; i < isolated.n; i++)
+		sched_setaffinity(isolated.pid[i], sizeof(cpu_set_t), &isolated.mask[i]);
+	for (i = 0; i < isolated.nirq; i++) {
+		snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", isolated.irq[i]);
+		write_line(path, isolated.irq_mask[i]);
+	}
+	if (isolated.wq_mask[0])
+		write_line(wq_cpumask, isolated.wq_mask);
 }
 
 /* A field "name:   value" of /proc/PID/status, or -1. */
@@ -1270,10 +1379,12 @@ static struct {
 	struct stats poll_b64_vs_local[NSIZES];
 	struct stats ptrace_vs_poll_single[NSIZES];
 	struct stats loss_poll_single;
+	struct stats iso_loss_single, iso_loss_b64, iso_loss_poll_single, iso_loss_control;
+	struct stats stolen_poll_single, iso_stolen_single, iso_stolen_b64, iso_stolen_poll_single;
 	struct stats loss_single, loss_b64, loss_ptrace, loss_noise;
 	struct stats stolen_single, stolen_b64, stolen_control;
 	struct stats scale[3];			/* two tools / one */
-	bool have_latency, have_throughput, have_scaling;
+	bool have_latency, have_throughput, have_isolated, have_scaling;
 } checks;
 static char kernel_release[65];
 
@@ -1539,8 +1650,16 @@ static struct phase a_phase(struct a_env *e, int kind, uint64_t ops)
 	return ph;
 }
 
-static void throughput_run(int rounds, uint64_t ops)
+/* Phases not run with CPU 0 isolated: nothing new to learn from them. */
+static bool a_skipped(int kind, bool isolate, pid_t worker)
 {
+	return (kind == A_RVM_SAMECPU && (isolate || !worker)) ||
+	       (kind == A_PTRACE && isolate);
+}
+
+static void throughput_run(int rounds, uint64_t ops, bool isolate)
+{
+	const char *experiment = isolate ? "throughput-isolated" : "throughput";
 	/* [k][r]: phase k of round r, % lost against each control */
 	static double vs_spin[A_PHASES][MAX_ROUNDS], vs_sleep[A_PHASES][MAX_ROUNDS];
 	static double preempted[A_PHASES][MAX_ROUNDS], tool_us[A_PHASES][MAX_ROUNDS];
@@ -1571,6 +1690,9 @@ static void throughput_run(int rounds, uint64_t ops)
 	e.worker = pin ? find_worker(spin.pid) : 0;
 	e.poll_dev = rvm_attach(spin.pid, POLL_US);
 	tracee_seize(&e.tracee, spin.pid);
+	isolate = isolate && pin;
+	if (isolate)
+		isolate_cpu0();
 	sleep_ns(e.control_ns);	/* let it settle on its CPU */
 
 	for (r = 0; r < rounds; r++) {
@@ -1591,7 +1713,7 @@ static void throughput_run(int rounds, uint64_t ops)
 		for (k = A_LOCAL_TOOL; k < A_PHASES; k++) {
 			struct phase sleep_after, spin_after;
 
-			if (k == A_RVM_SAMECPU && !e.worker)
+			if (a_skipped(k, isolate, e.worker))
 				continue;
 			ph = a_phase(&e, k, ops);
 			sleep_after = a_phase(&e, A_SLEEP, 0);
@@ -1625,10 +1747,13 @@ static void throughput_run(int rounds, uint64_t ops)
 	close(e.dev);
 	close(e.poll_dev);
 	target_kill(&spin);
+	if (isolate)
+		unisolate_cpu0();
 	if (pin)
 		unpin(0);
 
-	printf("\n== (a) The running target's loop throughput while the tool works on it\n");
+	printf("\n== (a) The running target's loop throughput while the tool works on it%s\n",
+	       isolate ? ",\n   CPU 0 isolated (kernel threads, unbound workqueues, IRQs on CPU 1)" : "");
 	printf("   %" PRIu64 " alloc+free pairs of 4 KiB per phase (or %.0f s), %d rounds%s\n",
 	       ops, (double)e.max_ns / 1e9, rounds,
 	       pin ? "; target pinned to CPU 0, tool to CPU 1" : "");
@@ -1651,7 +1776,7 @@ static void throughput_run(int rounds, uint64_t ops)
 		uint32_t batch = k == A_RVM_B64 ? 64 : 1;
 		uint64_t n = k <= A_SPIN ? 0 : (uint64_t)summarise(done[k], rounds).median;
 
-		if (k == A_RVM_SAMECPU && !e.worker)
+		if (a_skipped(k, isolate, e.worker))
 			continue;
 		/* Controls: against the spinning control, and the next of its kind. */
 		printf("%-42s %7.2f [%6.2f..%6.2f] %7.2f [%6.2f..%6.2f] %7.3f %6.0f %7.0f %8.2f %6" PRIu64 "\n",
@@ -1661,20 +1786,31 @@ static void throughput_run(int rounds, uint64_t ops)
 		       k == A_SPIN ? 0 : sl.p10, k == A_SPIN ? 0 : sl.p90,
 		       st.median, ip.median, pre.median, tu.median, n);
 		if (k != A_SLEEP)
-			csv_row("throughput", a_names[k], 4096, batch, "pct_lost_vs_spin",
+			csv_row(experiment, a_names[k], 4096, batch, "pct_lost_vs_spin",
 				sp, n, NULL, NULL);
 		if (k != A_SPIN)
-			csv_row("throughput", a_names[k], 4096, batch, "pct_lost_vs_sleep",
+			csv_row(experiment, a_names[k], 4096, batch, "pct_lost_vs_sleep",
 				sl, n, NULL, NULL);
-		csv_row("throughput", a_names[k], 4096, batch, "pct_stolen", st, n,
+		csv_row(experiment, a_names[k], 4096, batch, "pct_stolen", st, n,
 			NULL, NULL);
-		csv_row("throughput", a_names[k], 4096, batch, "ipis_on_target_cpu", ip,
+		csv_row(experiment, a_names[k], 4096, batch, "ipis_on_target_cpu", ip,
 			n, NULL, NULL);
-		csv_row("throughput", a_names[k], 4096, batch, "target_preemptions", pre,
+		csv_row(experiment, a_names[k], 4096, batch, "target_preemptions", pre,
 			n, NULL, NULL);
 		if (n)
-			csv_row("throughput", a_names[k], 4096, batch, "tool_us_per_op", tu,
+			csv_row(experiment, a_names[k], 4096, batch, "tool_us_per_op", tu,
 				n, NULL, NULL);
+	}
+	if (isolate) {
+		checks.iso_loss_single = summarise(vs_spin[A_RVM_SINGLE], rounds);
+		checks.iso_loss_b64 = summarise(vs_spin[A_RVM_B64], rounds);
+		checks.iso_loss_poll_single = summarise(vs_spin[A_RVM_POLL_SINGLE], rounds);
+		checks.iso_loss_control = summarise(vs_spin[A_LOCAL_TOOL], rounds);
+		checks.iso_stolen_single = summarise(stolen[A_RVM_SINGLE], rounds);
+		checks.iso_stolen_b64 = summarise(stolen[A_RVM_B64], rounds);
+		checks.iso_stolen_poll_single = summarise(stolen[A_RVM_POLL_SINGLE], rounds);
+		checks.have_isolated = true;
+		return;
 	}
 	checks.loss_single = summarise(vs_spin[A_RVM_SINGLE], rounds);
 	checks.loss_b64 = summarise(vs_spin[A_RVM_B64], rounds);
@@ -1683,6 +1819,7 @@ static void throughput_run(int rounds, uint64_t ops)
 	checks.loss_noise = summarise(vs_spin[A_SPIN], rounds);
 	checks.stolen_single = summarise(stolen[A_RVM_SINGLE], rounds);
 	checks.stolen_b64 = summarise(stolen[A_RVM_B64], rounds);
+	checks.stolen_poll_single = summarise(stolen[A_RVM_POLL_SINGLE], rounds);
 	checks.stolen_control = summarise(stolen[A_LOCAL_TOOL], rounds);
 	checks.have_throughput = true;
 }
@@ -1881,6 +2018,9 @@ static void checks_report(void)
 			   checks.stolen_single, true, 1, "%");
 		check_line("stolen_rvm_b64", "target CPU time stolen in the guest, remotevm batch 64",
 			   checks.stolen_b64, true, 1, "%");
+		check_line("stolen_rvm_poll_single",
+			   "target CPU time stolen in the guest, polling handle, single",
+			   checks.stolen_poll_single, true, 1, "%");
 		printf("%-62s %8.2f%%  (the kernel's share: same mm churn elsewhere)\n",
 		       "  control: tool mmap+munmap in itself, stolen",
 		       checks.stolen_control.median);
@@ -1895,6 +2035,25 @@ static void checks_report(void)
 		       "target throughput lost, ptrace injection", checks.loss_ptrace.median);
 		printf("%-62s %8.2f%%  [%5.2f .. %5.2f]\n", "noise floor: control vs control",
 		       checks.loss_noise.median, checks.loss_noise.p10, checks.loss_noise.p90);
+	}
+	if (checks.have_isolated) {
+		check_line("iso_stolen_rvm_single", "CPU 0 isolated: CPU time stolen, remotevm single",
+			   checks.iso_stolen_single, true, 1, "%");
+		check_line("iso_stolen_rvm_b64", "CPU 0 isolated: CPU time stolen, remotevm batch 64",
+			   checks.iso_stolen_b64, true, 1, "%");
+		check_line("iso_stolen_rvm_poll_single",
+			   "CPU 0 isolated: CPU time stolen, polling handle, single",
+			   checks.iso_stolen_poll_single, true, 1, "%");
+		check_line("iso_loss_rvm_single", "CPU 0 isolated: iterations/s lost, remotevm single",
+			   checks.iso_loss_single, true, 1, "%");
+		check_line("iso_loss_rvm_b64", "CPU 0 isolated: iterations/s lost, remotevm batch 64",
+			   checks.iso_loss_b64, true, 1, "%");
+		check_line("iso_loss_rvm_poll_single",
+			   "CPU 0 isolated: iterations/s lost, polling handle, single",
+			   checks.iso_loss_poll_single, true, 1, "%");
+		printf("%-62s %8.2f%%  (the kernel's share)\n",
+		       "  CPU 0 isolated, control: tool mmap+munmap in itself",
+		       checks.iso_loss_control.median);
 	}
 	if (checks.have_scaling) {
 		check_line("scaling_rvm_single", "two tools / one, remotevm single ioctls",
@@ -1996,8 +2155,10 @@ int main(int argc, char **argv)
 		latency_teardown(&b);
 		latency_report(&b, strstr(only, "diag"));
 	}
-	if (strstr(only, "throughput"))
-		throughput_run(a_rounds, a_ops);
+	if (strstr(only, "throughput")) {
+		throughput_run(a_rounds, a_ops, false);
+		throughput_run(a_rounds, a_ops, true);
+	}
 	if (strstr(only, "scaling"))
 		scaling_run(s_rounds);
 	checks_report();
