@@ -65,6 +65,29 @@ TEST(open_validates_and_reports_errno)
 	EXPECT_EQ(-EINVAL, remotevm__free(NULL, 0, 0, 0));
 }
 
+/* opts.poll_us reaches the kernel, which bounds it. */
+TEST(open_with_a_polling_worker)
+{
+	REMOTEVM_OPTS(remotevm_open_opts, opts, .poll_us = REMOTEVM_POLL_US_MAX + 1);
+	struct remotevm_alloc alloc = {
+		.size = PAGE,
+		.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+		.page_protection = REMOTEVM_PAGE_READWRITE,
+	};
+	struct remotevm *rvm;
+	struct target t;
+
+	ASSERT_EQ(0, target_start(&t));
+	EXPECT_EQ(-EINVAL, remotevm__open(t.pid, &opts, &rvm));
+	opts.poll_us = 100;
+	ASSERT_EQ(0, remotevm__open(t.pid, &opts, &rvm));
+	EXPECT_EQ(0, remotevm__alloc(rvm, &alloc));
+	EXPECT_EQ(0, remotevm__free(rvm, alloc.allocated_address, 0,
+				    REMOTEVM_MEM_RELEASE));
+	remotevm__close(rvm);
+	target_stop(&t);
+}
+
 TEST_F(lib, alloc_write_read_query_free)
 {
 	struct remotevm_alloc alloc = {
