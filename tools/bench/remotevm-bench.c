@@ -1378,13 +1378,15 @@ static struct {
 	struct stats ptrace_vs_single[NSIZES];	/* ptrace-stopped / rvm-single */
 	struct stats poll_b64_vs_local[NSIZES];
 	struct stats ptrace_vs_poll_single[NSIZES];
-	struct stats loss_poll_single;
-	struct stats iso_loss_single, iso_loss_b64, iso_loss_poll_single, iso_loss_control;
-	struct stats stolen_poll_single, iso_stolen_single, iso_stolen_b64, iso_stolen_poll_single;
-	struct stats loss_single, loss_b64, loss_ptrace, loss_noise;
-	struct stats stolen_single, stolen_b64, stolen_control;
+	/* The running target, [0] as it is, [1] with its CPU isolated. */
+	struct {
+		struct stats stolen[3], lost[3];	/* A_CHECKED phases */
+		struct stats control_stolen, control_lost;
+		bool have;
+	} running[2];
+	struct stats loss_ptrace, loss_noise;
 	struct stats scale[3];			/* two tools / one */
-	bool have_latency, have_throughput, have_isolated, have_scaling;
+	bool have_latency, have_scaling;
 } checks;
 static char kernel_release[65];
 
@@ -1650,6 +1652,13 @@ static struct phase a_phase(struct a_env *e, int kind, uint64_t ops)
 	return ph;
 }
 
+/* The phases the targets are checked on, and their names there. */
+static const int a_checked[] = { A_RVM_SINGLE, A_RVM_B64, A_RVM_POLL_SINGLE };
+static const char *const a_checked_names[] = { "rvm_single", "rvm_b64", "rvm_poll_single" };
+static const char *const a_checked_labels[] = {
+	"remotevm single", "remotevm batch 64", "polling handle, single",
+};
+
 /* Phases not run with CPU 0 isolated: nothing new to learn from them. */
 static bool a_skipped(int kind, bool isolate, pid_t worker)
 {
@@ -1801,27 +1810,17 @@ static void throughput_run(int rounds, uint64_t ops, bool isolate)
 			csv_row(experiment, a_names[k], 4096, batch, "tool_us_per_op", tu,
 				n, NULL, NULL);
 	}
-	if (isolate) {
-		checks.iso_loss_single = summarise(vs_spin[A_RVM_SINGLE], rounds);
-		checks.iso_loss_b64 = summarise(vs_spin[A_RVM_B64], rounds);
-		checks.iso_loss_poll_single = summarise(vs_spin[A_RVM_POLL_SINGLE], rounds);
-		checks.iso_loss_control = summarise(vs_spin[A_LOCAL_TOOL], rounds);
-		checks.iso_stolen_single = summarise(stolen[A_RVM_SINGLE], rounds);
-		checks.iso_stolen_b64 = summarise(stolen[A_RVM_B64], rounds);
-		checks.iso_stolen_poll_single = summarise(stolen[A_RVM_POLL_SINGLE], rounds);
-		checks.have_isolated = true;
-		return;
+	for (k = 0; k < (int)ARRAY_SIZE(a_checked); k++) {
+		checks.running[isolate].stolen[k] = summarise(stolen[a_checked[k]], rounds);
+		checks.running[isolate].lost[k] = summarise(vs_spin[a_checked[k]], rounds);
 	}
-	checks.loss_single = summarise(vs_spin[A_RVM_SINGLE], rounds);
-	checks.loss_b64 = summarise(vs_spin[A_RVM_B64], rounds);
-	checks.loss_poll_single = summarise(vs_spin[A_RVM_POLL_SINGLE], rounds);
-	checks.loss_ptrace = summarise(vs_spin[A_PTRACE], rounds);
-	checks.loss_noise = summarise(vs_spin[A_SPIN], rounds);
-	checks.stolen_single = summarise(stolen[A_RVM_SINGLE], rounds);
-	checks.stolen_b64 = summarise(stolen[A_RVM_B64], rounds);
-	checks.stolen_poll_single = summarise(stolen[A_RVM_POLL_SINGLE], rounds);
-	checks.stolen_control = summarise(stolen[A_LOCAL_TOOL], rounds);
-	checks.have_throughput = true;
+	checks.running[isolate].control_stolen = summarise(stolen[A_LOCAL_TOOL], rounds);
+	checks.running[isolate].control_lost = summarise(vs_spin[A_LOCAL_TOOL], rounds);
+	checks.running[isolate].have = true;
+	if (!isolate) {
+		checks.loss_ptrace = summarise(vs_spin[A_PTRACE], rounds);
+		checks.loss_noise = summarise(vs_spin[A_SPIN], rounds);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1980,10 +1979,38 @@ static void check_line(const char *name, const char *what, struct stats st,
 	csv_row("check", name, 0, 0, "value", st, 0, target, met ? "met" : "missed");
 }
 
+/* Checks named [iso_]stolen_* and [iso_]lost_*, and their control. */
+static void running_target_checks(bool isolated)
+{
+	const char *prefix = isolated ? "iso_" : "";
+	const char *where = isolated ? "CPU 0 isolated, " : "";
+	char name[64], what[96];
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(a_checked); k++) {
+		snprintf(name, sizeof(name), "%sstolen_%s", prefix, a_checked_names[k]);
+		snprintf(what, sizeof(what), "%starget CPU time stolen, %s", where,
+			 a_checked_labels[k]);
+		check_line(name, what, checks.running[isolated].stolen[k], true, 1, "%");
+	}
+	printf("%-62s %8.2f%%  (the kernel's share: same mm churn elsewhere)\n",
+	       "  control: tool mmap+munmap in itself, stolen",
+	       checks.running[isolated].control_stolen.median);
+	for (k = 0; k < ARRAY_SIZE(a_checked); k++) {
+		snprintf(name, sizeof(name), "%sloss_%s", prefix, a_checked_names[k]);
+		snprintf(what, sizeof(what), "%starget loop rate lost (wall), %s",
+			 where, a_checked_labels[k]);
+		check_line(name, what, checks.running[isolated].lost[k], true, 1, "%");
+	}
+	printf("%-62s %8.2f%%\n", "  control: tool mmap+munmap in itself, lost",
+	       checks.running[isolated].control_lost.median);
+}
+
 static void checks_report(void)
 {
 	char what[80];
 	unsigned int s;
+	int i;
 
 	printf("\n== Targets (ratios of medians, [p10 .. p90] of per-round ratios; same guest run)\n");
 	for (s = 0; checks.have_latency && s < NSIZES; s++) {
@@ -2013,47 +2040,14 @@ static void checks_report(void)
 				"poll_single_vs_ptrace_2m") : "poll_single_vs_ptrace_4k",
 			   what, checks.ptrace_vs_poll_single[s], false, 3, "x");
 	}
-	if (checks.have_throughput) {
-		check_line("stolen_rvm_single", "target CPU time stolen in the guest, remotevm single",
-			   checks.stolen_single, true, 1, "%");
-		check_line("stolen_rvm_b64", "target CPU time stolen in the guest, remotevm batch 64",
-			   checks.stolen_b64, true, 1, "%");
-		check_line("stolen_rvm_poll_single",
-			   "target CPU time stolen in the guest, polling handle, single",
-			   checks.stolen_poll_single, true, 1, "%");
-		printf("%-62s %8.2f%%  (the kernel's share: same mm churn elsewhere)\n",
-		       "  control: tool mmap+munmap in itself, stolen",
-		       checks.stolen_control.median);
-		check_line("loss_rvm_single", "target iterations/s lost (wall clock), remotevm single",
-			   checks.loss_single, true, 1, "%");
-		check_line("loss_rvm_b64", "target iterations/s lost (wall clock), remotevm batch 64",
-			   checks.loss_b64, true, 1, "%");
-		check_line("loss_rvm_poll_single",
-			   "target iterations/s lost (wall clock), polling handle, single",
-			   checks.loss_poll_single, true, 1, "%");
+	for (i = 0; i < 2; i++)
+		if (checks.running[i].have)
+			running_target_checks(i);
+	if (checks.running[0].have) {
 		printf("%-62s %8.2f%%  (for comparison)\n",
 		       "target throughput lost, ptrace injection", checks.loss_ptrace.median);
 		printf("%-62s %8.2f%%  [%5.2f .. %5.2f]\n", "noise floor: control vs control",
 		       checks.loss_noise.median, checks.loss_noise.p10, checks.loss_noise.p90);
-	}
-	if (checks.have_isolated) {
-		check_line("iso_stolen_rvm_single", "CPU 0 isolated: CPU time stolen, remotevm single",
-			   checks.iso_stolen_single, true, 1, "%");
-		check_line("iso_stolen_rvm_b64", "CPU 0 isolated: CPU time stolen, remotevm batch 64",
-			   checks.iso_stolen_b64, true, 1, "%");
-		check_line("iso_stolen_rvm_poll_single",
-			   "CPU 0 isolated: CPU time stolen, polling handle, single",
-			   checks.iso_stolen_poll_single, true, 1, "%");
-		check_line("iso_loss_rvm_single", "CPU 0 isolated: iterations/s lost, remotevm single",
-			   checks.iso_loss_single, true, 1, "%");
-		check_line("iso_loss_rvm_b64", "CPU 0 isolated: iterations/s lost, remotevm batch 64",
-			   checks.iso_loss_b64, true, 1, "%");
-		check_line("iso_loss_rvm_poll_single",
-			   "CPU 0 isolated: iterations/s lost, polling handle, single",
-			   checks.iso_loss_poll_single, true, 1, "%");
-		printf("%-62s %8.2f%%  (the kernel's share)\n",
-		       "  CPU 0 isolated, control: tool mmap+munmap in itself",
-		       checks.iso_loss_control.median);
 	}
 	if (checks.have_scaling) {
 		check_line("scaling_rvm_single", "two tools / one, remotevm single ioctls",
