@@ -2208,28 +2208,36 @@ static int pin_to_cpu(pid_t pid, int cpu)
 	return sched_setaffinity(pid, sizeof(set), &set);
 }
 
-/* Nanoseconds a task has run, from /proc/PID/schedstat; -1 on error. */
-static long long task_runtime_ns(pid_t pid)
+/*
+ * Clock ticks a task has run (utime + stime, fields 14 and 15 of
+ * /proc/PID/stat): coarse, but there without schedstats; -1 on error.
+ */
+static long long task_ticks(pid_t pid)
 {
-	char path[64];
-	long long ns = -1;
+	char path[64], buf[1024], *p = NULL;
+	unsigned long long utime, stime;
 	FILE *f;
+	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%lld", &ns) != 1)
-		ns = -1;
+	if (fgets(buf, sizeof(buf), f))
+		p = strrchr(buf, ')');
 	fclose(f);
-	return ns;
+	for (i = 0; p && i < 12; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu %llu", &utime, &stime) != 2)
+		return -1;
+	return (long long)(utime + stime);
 }
 
 TEST(polling_worker_waits_busy_on_another_cpu_then_sleeps)
 {
-	const long long window_ns = REMOTEVM_POLL_US_MAX * 1000LL;
-	long long spun = 0, before;
+	const int windows = 20, gap_us = REMOTEVM_POLL_US_MAX * 6 / 5;
 	int dev, cpu, worker_cpu, i;
+	long long ticks, spin_ticks;
 	struct target t;
 	pid_t worker;
 	char state;
@@ -2245,21 +2253,24 @@ TEST(polling_worker_waits_busy_on_another_cpu_then_sleeps)
 	cpu = sched_getcpu();
 	/* The first request is slow under emulation: every path is new. */
 	ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
-	usleep(5 * REMOTEVM_POLL_US_MAX);
+	usleep(gap_us);
 
 	/*
-	 * After a request the worker spins for poll_us, unless something else
-	 * wants its CPU (which ends it early): one of a few requests shows
-	 * it, in the worker's run time. A request alone takes far less.
+	 * After each request the worker spins for poll_us, unless something
+	 * else wants its CPU: over requests a little more than poll_us apart
+	 * it runs most of the time. A request alone takes far less.
 	 */
-	for (i = 0; i < 5 && spun < window_ns / 2; i++) {
-		before = task_runtime_ns(worker);
+	ticks = task_ticks(worker);
+	ASSERT_LE(0, ticks);
+	for (i = 0; i < windows; i++) {
 		ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
-		usleep(5 * REMOTEVM_POLL_US_MAX);
-		spun = task_runtime_ns(worker) - before;
+		usleep(gap_us);
 	}
-	EXPECT_LE(window_ns / 2, spun);
+	ticks = task_ticks(worker) - ticks;
+	spin_ticks = windows * REMOTEVM_POLL_US_MAX * sysconf(_SC_CLK_TCK) / 1000000;
+	EXPECT_LE(spin_ticks / 2, ticks);
 	/* On another CPU than the caller's, and asleep past the window. */
+	usleep(5 * REMOTEVM_POLL_US_MAX);
 	ASSERT_EQ(0, task_sched(worker, &state, &worker_cpu));
 	EXPECT_NE(cpu, worker_cpu);
 	EXPECT_EQ('S', state);
