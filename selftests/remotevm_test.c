@@ -2177,24 +2177,38 @@ static pid_t worker_of(pid_t target)
 	return worker;
 }
 
-/* A task's state letter and last CPU, from /proc/PID/stat. */
-static int task_sched(pid_t pid, char *state, int *cpu)
+/*
+ * Where field @field (numbered as in proc(5)) of /proc/PID/stat starts in
+ * @buf, which it reads; NULL on error. The comm, field 2, may hold spaces:
+ * fields are counted from its closing parenthesis.
+ */
+static char *stat_field(pid_t pid, int field, char *buf, int len)
 {
-	char path[64], buf[1024], *p = NULL;
+	char path[64], *p = NULL;
 	FILE *f;
 	int i;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
+		return NULL;
+	if (fgets(buf, len, f))
 		p = strrchr(buf, ')');
 	fclose(f);
-	if (!p || sscanf(p, ") %c", state) != 1)
+	for (i = 2; p && i < field; i++)
+		p = strchr(p + 1, ' ');
+	return p;
+}
+
+/* A task's state letter (field 3) and last CPU (field 39). */
+static int task_sched(pid_t pid, char *state, int *cpu)
+{
+	char buf[1024], *p = stat_field(pid, 3, buf, sizeof(buf));
+	int i;
+
+	if (!p || sscanf(p, " %c", state) != 1)
 		return -1;
-	/* Field 39, processor, is the 37th after the comm. */
-	for (i = 0; p && i < 37; i++)
+	for (i = 3; p && i < 39; i++)
 		p = strchr(p + 1, ' ');
 	return p && sscanf(p, " %d", cpu) == 1 ? 0 : -1;
 }
@@ -2214,20 +2228,9 @@ static int pin_to_cpu(pid_t pid, int cpu)
  */
 static long long task_ticks(pid_t pid)
 {
-	char path[64], buf[1024], *p = NULL;
+	char buf[1024], *p = stat_field(pid, 14, buf, sizeof(buf));
 	unsigned long long utime, stime;
-	FILE *f;
-	int i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		p = strrchr(buf, ')');
-	fclose(f);
-	for (i = 0; p && i < 12; i++)
-		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p, " %llu %llu", &utime, &stime) != 2)
 		return -1;
 	return (long long)(utime + stime);
