@@ -368,6 +368,17 @@ static int remotevm_copy_out(void __user *dst, size_t usize,
 	return copy_to_user(dst, src, min(usize, ksize)) ? -EFAULT : 0;
 }
 
+/*
+ * The stride of an array of extensible structs, the element size the
+ * caller was built with: at least the first published size, whole words,
+ * at most a page.
+ */
+static bool remotevm_stride_valid(u32 stride, size_t ver0)
+{
+	return stride >= ver0 && stride <= PAGE_SIZE &&
+	       IS_ALIGNED(stride, sizeof(u64));
+}
+
 /* PAGE_* base protection -> PROT_*, or -errno. Exactly one base bit. */
 static int remotevm_prot(u32 protection, unsigned long *prot)
 {
@@ -1853,8 +1864,7 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 	if (ret)
 		return ret;
 	if (batch.flags || !batch.count || batch.count > REMOTEVM_BATCH_MAX ||
-	    batch.op_size < REMOTEVM_OP_SIZE_VER0 || batch.op_size > PAGE_SIZE ||
-	    !IS_ALIGNED(batch.op_size, sizeof(u64)))
+	    !remotevm_stride_valid(batch.op_size, REMOTEVM_OP_SIZE_VER0))
 		return -EINVAL;
 
 	list.ops = kvcalloc(batch.count, sizeof(*list.ops), GFP_KERNEL);
@@ -1878,8 +1888,9 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 
 	/* Results of the operations that ran, and of the one that failed. */
 	for (i = 0; i < min(batch.completed + 1, batch.count); i++) {
-		if (copy_to_user(uops + (size_t)i * batch.op_size, &list.ops[i],
-				 min_t(size_t, batch.op_size, sizeof(list.ops[i])))) {
+		if (remotevm_copy_out(uops + (size_t)i * batch.op_size,
+				      batch.op_size, &list.ops[i],
+				      sizeof(list.ops[i]))) {
 			ret = -EFAULT;
 			goto out;
 		}
@@ -1906,8 +1917,7 @@ static int remotevm_ioctl_regions(struct remotevm_handle *handle,
 		return ret;
 	if (req.start >= req.end || !req.count ||
 	    req.count > REMOTEVM_REGIONS_MAX ||
-	    req.region_size < REMOTEVM_REGION_SIZE_VER0 ||
-	    req.region_size > PAGE_SIZE || !IS_ALIGNED(req.region_size, sizeof(u64)))
+	    !remotevm_stride_valid(req.region_size, REMOTEVM_REGION_SIZE_VER0))
 		return -EINVAL;
 
 	list.start = req.start;
