@@ -23,7 +23,9 @@ KSFT_TARBALL := /usr/src/linux-source-6.1.tar.xz
 KSFT_DIR := $(BUILD)/kselftest
 KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
-SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,remotevm_test libremotevm_test \
+# Every selftests/*_test.c but the library's is a module test program.
+MODULE_TESTS := $(filter-out libremotevm_test,$(basename $(notdir $(wildcard selftests/*_test.c))))
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) libremotevm_test \
 	remotevm_target remotevm_target32)
 TOOL_BINS := $(BUILD)/examples/com_alloc
 
@@ -46,8 +48,8 @@ $(KSFT_HEADERS):
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
-$(BUILD)/selftests/remotevm_test: selftests/remotevm_test.c selftests/target.c \
-		selftests/target.h uapi/linux/remotevm.h $(KSFT_HEADERS)
+$(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
+		selftests/target.c selftests/target.h uapi/linux/remotevm.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
 
