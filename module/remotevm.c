@@ -7,17 +7,19 @@
  * and an open /proc/<pid>/mem file. Opening that file is where the kernel
  * itself decides whether the caller may ptrace-attach to the target (see
  * remotevm_ioctl_attach()); the module grants nothing that file does not
- * already grant. Operations run on a worker kthread per handle that adopts
- * the target's mm with kthread_use_mm(), the target's credentials, memcg
- * and address-space rlimits, so that vm_mmap() applies the target's own
- * policy.
+ * already grant. Operations run on a worker kthread, one per target mm
+ * and shared by every handle attached to it, that adopts the target's mm
+ * with kthread_use_mm(), the target's credentials, memcg and address-space
+ * rlimits, so that vm_mmap() applies the target's own policy.
  */
 
 #include <linux/compiler.h>
 #include <linux/cpumask.h>
 #include <linux/cred.h>
+#include <linux/dcache.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/kthread.h>
 #include <linux/maple_tree.h>
@@ -25,14 +27,19 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/magic.h>
 #include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
+#include <linux/sched/isolation.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/sched/task.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/userfaultfd_k.h>
@@ -76,6 +83,8 @@
 #define REMOTEVM_MAX_ALLOCATIONS	65536
 /* REMOTEVM_PROTECT_COPY holds the contents in kernel memory meanwhile. */
 #define REMOTEVM_PROTECT_COPY_MAX	SZ_64M
+/* How long closing a handle waits for its release-on-close before aborting it. */
+#define REMOTEVM_CLOSE_TIMEOUT		(5 * HZ)
 
 /*
  * One allocation remotevm made. The record is never trusted blindly: the
@@ -108,20 +117,29 @@ struct remotevm_mm {
 	struct task_struct *busy_worker; /* the worker holding the lock */
 	struct maple_tree allocations;	/* start..end-1 -> allocation */
 	unsigned int nr_allocations;	/* > 0: holds a reference on itself */
+	/*
+	 * One worker per target mm, whatever the number of handles on it:
+	 * a device user cannot turn file descriptors into kernel threads.
+	 */
+	struct mutex worker_lock;	/* worker and nr_handles */
+	struct kthread_worker *worker;
+	unsigned int nr_handles;
+	spinlock_t running_lock;	/* running vs. remotevm_abort() */
+	struct remotevm_request *running; /* the request the worker runs */
 };
 
 struct remotevm_handle {
 	struct mutex lock;		/* attach vs. operations on this handle */
 	u64 id;
 	u64 flags;			/* REMOTEVM_ATTACH_* */
-	struct pid *pid;		/* NULL until attached */
+	struct pid *pid;		/* the thread group; NULL until attached */
 	struct mm_struct *mm;		/* mmgrab()ed: the image we attached to */
 	struct remotevm_mm *record;
-	struct kthread_worker *worker;
 	unsigned int poll_us;		/* remotevm_attach.poll_us */
 	cpumask_var_t poll_cpus;	/* with poll_us: all but the caller's */
 	spinlock_t session_lock;
 	bool in_session;		/* the worker is in remotevm_work() */
+	bool closing;			/* ends a polling session at once */
 	struct remotevm_request *next;	/* handed to that session */
 };
 
@@ -151,6 +169,7 @@ struct remotevm_request {
 	int (*fn)(struct remotevm_context *ctx, void *arg);
 	void *arg;
 	int ret;
+	bool aborted;		/* the caller gave up: do not start it */
 };
 
 /*
@@ -176,6 +195,8 @@ static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 	if (!record)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&record->lock);
+	mutex_init(&record->worker_lock);
+	spin_lock_init(&record->running_lock);
 	/*
 	 * Not an RCU tree: the notifier reads it under the tree's own lock,
 	 * and only our worker (holding record->lock) changes it, so entries
@@ -454,6 +475,9 @@ static int remotevm_alloc_validate(const struct remotevm_alloc *alloc)
 	/* A placement window says where the module may choose: not with an address. */
 	if (alloc->address && (placed || (type & REMOTEVM_MEM_TOP_DOWN)))
 		return -EINVAL;
+	/* As Windows: nothing is ever placed in the first 64 KiB. */
+	if (alloc->address && alloc->address < REMOTEVM_LOWEST_ADDRESS)
+		return -EINVAL;
 	return 0;
 }
 
@@ -506,8 +530,9 @@ static int remotevm_op_validate(const struct remotevm_op *op)
 
 	if (!size || op->flags || op->pad)
 		return -EINVAL;
+	/* Arguments of a newer version of this op, which we do not know. */
 	if (memchr_inv((u8 *)op->reserved + size, 0, sizeof(op->reserved) - size))
-		return -EINVAL;
+		return -E2BIG;
 	switch (op->code) {
 	case REMOTEVM_OP_ALLOC:
 		return remotevm_alloc_validate(&op->alloc);
@@ -730,16 +755,130 @@ mapped:
 	return 0;
 }
 
-struct remotevm_run {
+/*
+ * Spans of a range with one protection each, as a walk finds them: the
+ * runs a commit maps, or what a failed remap must put back. A first walk
+ * with no array only counts them.
+ */
+struct remotevm_span {
 	unsigned long start, end;
+	unsigned long prot;
 };
 
-struct remotevm_runs {
-	struct remotevm_run *runs;
+struct remotevm_spans {
+	struct remotevm_span *span;
 	int max;
 	int nr;
 	unsigned long last_end;
+	unsigned long last_prot;
 };
+
+static void remotevm_spans_add(struct remotevm_spans *spans, unsigned long start,
+			       unsigned long end, unsigned long prot)
+{
+	if (!spans->nr || spans->last_end != start || spans->last_prot != prot) {
+		if (spans->nr < spans->max) {
+			spans->span[spans->nr].start = start;
+			spans->span[spans->nr].prot = prot;
+		}
+		spans->nr++;
+	}
+	if (spans->nr <= spans->max)
+		spans->span[spans->nr - 1].end = end;
+	spans->last_end = end;
+	spans->last_prot = prot;
+}
+
+/*
+ * Walks [start, end) twice with @fn, which adds spans to the
+ * struct remotevm_spans at the start of @arg: to count them, then to fill
+ * in an array of that size. -EAGAIN if the target changed the range in
+ * between.
+ */
+static int remotevm_collect_spans(struct remotevm_context *ctx,
+				  unsigned long start, unsigned long end,
+				  int (*fn)(struct vm_area_struct *vma,
+					    unsigned long start,
+					    unsigned long end, void *arg),
+				  struct remotevm_spans *spans)
+{
+	int ret, nr;
+
+	spans->span = NULL;
+	spans->max = 0;
+	spans->nr = 0;
+	ret = remotevm_walk(ctx->mm, start, end, fn, spans);
+	if (ret || !spans->nr)
+		return ret;
+	nr = spans->nr;
+	spans->span = kvmalloc_array(nr, sizeof(*spans->span), GFP_KERNEL);
+	if (!spans->span)
+		return -ENOMEM;
+	spans->max = nr;
+	spans->nr = 0;
+	ret = remotevm_walk(ctx->mm, start, end, fn, spans);
+	if (!ret && spans->nr != nr)
+		ret = -EAGAIN;
+	if (ret) {
+		kvfree(spans->span);
+		spans->span = NULL;
+	}
+	return ret;
+}
+
+/* The allocation holding @addr is no longer remotevm's to touch. */
+static void remotevm_allocation_lose(struct remotevm_context *ctx,
+				     unsigned long addr)
+{
+	struct remotevm_allocation *a = mtree_load(&ctx->record->allocations,
+						   addr);
+
+	if (a)
+		WRITE_ONCE(a->lost, true);
+}
+
+/*
+ * Maps @prot over [start, end) where nothing is mapped. After a failed
+ * MAP_FIXED, 6.1's mmap_region() has already unmapped the range (it
+ * unmaps before the accounting and VMA allocation that can fail), while
+ * 6.12 puts the old mappings back on some failures. If the range is
+ * neither empty nor still remotevm's as before (the target mapped
+ * something there meanwhile), the allocation is given up: remotevm never
+ * covers memory it does not hold. Returns 0, or -EADDRNOTAVAIL for a
+ * lost allocation.
+ */
+static int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
+			   unsigned long end, unsigned long prot,
+			   unsigned long flags)
+{
+	unsigned long addr = remotevm_map(start, end - start, prot,
+					  flags | MAP_FIXED_NOREPLACE);
+
+	if (!IS_ERR_VALUE(addr))
+		return 0;
+	if (addr == -EEXIST &&
+	    !remotevm_walk(ctx->mm, start, end, remotevm_check_ours, NULL))
+		return 0;
+	remotevm_allocation_lose(ctx, start);
+	return -EADDRNOTAVAIL;
+}
+
+/*
+ * Maps [start, start + len) afresh over memory of a remotevm allocation;
+ * on failure, the range is reserved again (or the allocation lost), never
+ * left a hole that the record still covers.
+ */
+static int remotevm_remap(struct remotevm_context *ctx, unsigned long start,
+			  unsigned long len, unsigned long prot,
+			  unsigned long flags)
+{
+	unsigned long addr = remotevm_map(start, len, prot, flags | MAP_FIXED);
+
+	if (!IS_ERR_VALUE(addr))
+		return 0;
+	remotevm_refill(ctx, start, start + len, PROT_NONE, MAP_NORESERVE);
+	return (long)addr;
+}
 
 /*
  * Collects the empty (reserved) runs of a range to commit; committed
@@ -749,91 +888,56 @@ static int remotevm_collect_reserved(struct vm_area_struct *vma,
 				     unsigned long start, unsigned long end,
 				     void *arg)
 {
-	struct remotevm_runs *r = arg;
-
 	if (!remotevm_vma_is_empty(vma)) {
 		if (remotevm_vma_is_private_anon(vma) &&
 		    (vma->vm_flags & REMOTEVM_VM_ACCESS))
 			return 0;
 		return userfaultfd_armed(vma) ? -EBUSY : -EADDRNOTAVAIL;
 	}
-	if (r->last_end != start) {
-		if (r->nr < r->max)
-			r->runs[r->nr].start = start;
-		r->nr++;
-	}
-	if (r->nr <= r->max)
-		r->runs[r->nr - 1].end = end;
-	r->last_end = end;
+	remotevm_spans_add(arg, start, end, PROT_NONE);
 	return 0;
 }
 
-/* Maps the @nr reserved runs of [start, end) as committed, or none of them. */
-static int remotevm_commit_runs(struct remotevm_context *ctx,
-				unsigned long start, unsigned long end, int nr,
-				unsigned long prot)
+/*
+ * Commits pages inside an existing remotevm reservation. Pages already
+ * committed keep their contents and protection; reserved ones are mapped
+ * afresh (zero-filled) with @prot. Either every reserved run is committed
+ * or, after a failure, all of them are reserved again.
+ */
+static int remotevm_commit(struct remotevm_context *ctx,
+			   struct remotevm_alloc *alloc, unsigned long prot)
 {
-	struct remotevm_runs r = { .max = nr };
+	struct remotevm_spans runs;
+	unsigned long start, end;
 	int i, ret;
 
-	r.runs = kvmalloc_array(nr, sizeof(*r.runs), GFP_KERNEL);
-	if (!r.runs)
-		return -ENOMEM;
-	ret = remotevm_walk(ctx->mm, start, end, remotevm_collect_reserved, &r);
-	if (!ret && r.nr != nr)
-		ret = -EAGAIN;	/* the target changed the range meanwhile */
+	ret = remotevm_pages_of_allocation(ctx, alloc->address, alloc->size,
+					   &start, &end);
 	if (ret)
-		goto out;
-
+		return ret;
+	ret = remotevm_collect_spans(ctx, start, end, remotevm_collect_reserved,
+				     &runs);
+	if (ret)
+		return ret;
 	/*
 	 * Check-then-act: vm_mmap() takes the mmap lock itself, so the target
 	 * could touch a run between the walk above and the map below. It
 	 * would have to mprotect() and write into a remotevm reservation it
 	 * never allocated, which no correct program does.
 	 */
-	for (i = 0; i < nr; i++) {
-		unsigned long addr = remotevm_map(r.runs[i].start,
-						  r.runs[i].end - r.runs[i].start,
-						  prot, MAP_FIXED);
-
-		if (IS_ERR_VALUE(addr)) {
-			ret = (long)addr;
-			break;
-		}
-	}
-	/* A failed commit leaves the range reserved, as it found it. */
-	while (ret && i--)
-		remotevm_map(r.runs[i].start, r.runs[i].end - r.runs[i].start,
-			     PROT_NONE, MAP_FIXED | MAP_NORESERVE);
-out:
-	kvfree(r.runs);
-	return ret;
-}
-
-/*
- * Commits pages inside an existing remotevm reservation. Pages already
- * committed keep their contents and protection; reserved ones are mapped
- * afresh (zero-filled) with @prot.
- */
-static int remotevm_commit(struct remotevm_context *ctx,
-			   struct remotevm_alloc *alloc, unsigned long prot)
-{
-	struct remotevm_runs count = { 0 };
-	unsigned long start, end;
-	int ret;
-
-	ret = remotevm_pages_of_allocation(ctx, alloc->address, alloc->size,
-					   &start, &end);
+	for (i = 0; i < runs.nr && !ret; i++)
+		ret = remotevm_remap(ctx, runs.span[i].start,
+				     runs.span[i].end - runs.span[i].start,
+				     prot, 0);
+	/* The failing run is reserved again already; the ones before it too. */
+	if (ret)
+		for (i -= 2; i >= 0; i--)
+			remotevm_remap(ctx, runs.span[i].start,
+				       runs.span[i].end - runs.span[i].start,
+				       PROT_NONE, MAP_NORESERVE);
+	kvfree(runs.span);
 	if (ret)
 		return ret;
-	ret = remotevm_walk(ctx->mm, start, end, remotevm_collect_reserved, &count);
-	if (ret)
-		return ret;
-	if (count.nr) {
-		ret = remotevm_commit_runs(ctx, start, end, count.nr, prot);
-		if (ret)
-			return ret;
-	}
 	alloc->allocated_address = start;
 	alloc->allocated_size = end - start;
 	return 0;
@@ -857,6 +961,9 @@ static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
 
 	if (!remotevm_vma_is_private_anon(vma) || remotevm_vma_is_reserved(vma))
 		return -EADDRNOTAVAIL;
+	/* madvise() would tell the monitor (UFFD_EVENT_REMOVE); we cannot. */
+	if (userfaultfd_armed(vma))
+		return -EBUSY;
 	if (!undo && !(vma->vm_flags & VM_LOCKED))
 		remotevm_zap(vma, start, end);
 	return 0;
@@ -889,6 +996,18 @@ static int remotevm_reset(struct remotevm_context *ctx,
 	return 0;
 }
 
+/*
+ * Whether an ALLOC makes a new allocation, rather than committing or
+ * resetting pages of one: MEM_COMMIT alone without an address reserves
+ * and commits, as on Windows; with an address it commits inside a
+ * reservation.
+ */
+static bool remotevm_alloc_is_new(const struct remotevm_alloc *alloc)
+{
+	return !(alloc->allocation_type & REMOTEVM_RESET_TYPES) &&
+	       (!alloc->address || (alloc->allocation_type & REMOTEVM_MEM_RESERVE));
+}
+
 static int remotevm_alloc(struct remotevm_context *ctx,
 			  struct remotevm_alloc *alloc)
 {
@@ -899,12 +1018,7 @@ static int remotevm_alloc(struct remotevm_context *ctx,
 		return ret;
 	if (alloc->allocation_type & REMOTEVM_RESET_TYPES)
 		return remotevm_reset(ctx, alloc);
-	/*
-	 * MEM_COMMIT alone without an address reserves and commits, as on
-	 * Windows; with an address it commits inside a reservation.
-	 */
-	if (alloc->address &&
-	    !(alloc->allocation_type & REMOTEVM_MEM_RESERVE))
+	if (!remotevm_alloc_is_new(alloc))
 		return remotevm_commit(ctx, alloc, prot);
 	return remotevm_reserve(ctx, alloc, prot);
 }
@@ -918,7 +1032,7 @@ static int remotevm_decommit(struct remotevm_context *ctx,
 {
 	struct remotevm_allocation *a = remotevm_allocation_at(ctx->record,
 							      free->address);
-	unsigned long start, end, addr;
+	unsigned long start, end;
 	int ret;
 
 	if (!a)
@@ -938,9 +1052,7 @@ static int remotevm_decommit(struct remotevm_context *ctx,
 	if (ret)
 		return ret;
 	/* Back to reserved: contents discarded, no longer accounted. */
-	addr = remotevm_map(start, end - start, PROT_NONE,
-			    MAP_FIXED | MAP_NORESERVE);
-	return IS_ERR_VALUE(addr) ? (long)addr : 0;
+	return remotevm_remap(ctx, start, end - start, PROT_NONE, MAP_NORESERVE);
 }
 
 static int remotevm_release_allocation(struct remotevm_context *ctx,
@@ -1147,6 +1259,62 @@ static int remotevm_list_regions(struct remotevm_context *ctx, void *arg)
 /* VirtualProtect                                                     */
 /* ------------------------------------------------------------------ */
 
+static long remotevm_get_page(struct mm_struct *mm, unsigned long addr,
+			      unsigned int gup_flags, struct page **page)
+{
+#ifdef REMOTEVM_GUP_REMOTE_HAS_VMAS
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
+#endif
+}
+
+/*
+ * Copies between @buf and the target's [addr, addr + len), with
+ * FOLL_FORCE as a ptrace poke does (the pages may be inaccessible to the
+ * target itself). Only ever through the handle's own mm: never through
+ * the task (access_process_vm()), whose mm after an exec is another
+ * image, maybe a setuid one.
+ */
+static int remotevm_access(struct remotevm_context *ctx, unsigned long addr,
+			   void *buf, unsigned long len, bool write)
+{
+	unsigned int gup_flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
+	int ret = 0;
+
+	if (mmap_read_lock_killable(ctx->mm))
+		return -EINTR;
+	while (len) {
+		unsigned long offset = offset_in_page(addr);
+		unsigned long bytes = min(len, PAGE_SIZE - offset);
+		struct page *page;
+		void *kaddr;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (remotevm_get_page(ctx->mm, addr, gup_flags, &page) != 1) {
+			ret = -EFAULT;
+			break;
+		}
+		kaddr = kmap_local_page(page);
+		if (write)
+			memcpy(kaddr + offset, buf, bytes);
+		else
+			memcpy(buf, kaddr + offset, bytes);
+		kunmap_local(kaddr);
+		if (write)
+			set_page_dirty_lock(page);
+		put_page(page);
+		addr += bytes;
+		buf += bytes;
+		len -= bytes;
+	}
+	mmap_read_unlock(ctx->mm);
+	return ret;
+}
+
 /*
  * Whether the target's pages in [start, start + len) read as zero, i.e.
  * hold nothing a fresh mapping would lose: 1, 0, or -errno.
@@ -1161,20 +1329,19 @@ static int remotevm_range_is_zero(struct remotevm_context *ctx,
 	if (!page)
 		return -ENOMEM;
 	for (offset = 0; offset < len && ret == 1; offset += PAGE_SIZE) {
-		if (access_process_vm(ctx->task, start + offset, page, PAGE_SIZE,
-				      FOLL_FORCE) != PAGE_SIZE)
-			ret = -EFAULT;
-		else if (memchr_inv(page, 0, PAGE_SIZE))
-			ret = 0;
+		ret = remotevm_access(ctx, start + offset, page, PAGE_SIZE, false);
+		if (!ret)
+			ret = !memchr_inv(page, 0, PAGE_SIZE);
 	}
 	kfree(page);
 	return ret;
 }
 
+/* The protections the range has now, to put back if the remap fails. */
 struct remotevm_protect_scan {
+	struct remotevm_spans old;
 	u32 old_protection;
 	u32 new_protection;
-	bool first;
 	bool unchanged;
 	bool may_have_data;
 };
@@ -1183,21 +1350,44 @@ static int remotevm_scan_committed(struct vm_area_struct *vma,
 				   unsigned long start, unsigned long end,
 				   void *arg)
 {
-	struct remotevm_protect_scan *scan = arg;
+	struct remotevm_protect_scan *scan =
+		container_of(arg, struct remotevm_protect_scan, old);
 	u32 protection = remotevm_vma_protection(vma);
 
 	if (!remotevm_vma_is_private_anon(vma) || remotevm_vma_is_reserved(vma))
 		return -EADDRNOTAVAIL;
 	if (userfaultfd_armed(vma))
 		return -EBUSY;
-	if (scan->first) {
+	if (!scan->old.nr)
 		scan->old_protection = protection;
-		scan->first = false;
-	}
+	/* VM_READ, VM_WRITE and VM_EXEC are PROT_READ, PROT_WRITE and PROT_EXEC. */
+	remotevm_spans_add(&scan->old, start, end,
+			   vma->vm_flags & REMOTEVM_VM_ACCESS);
 	scan->unchanged &= protection == scan->new_protection;
 	/* Without an anon_vma no page was ever written: all zero. */
 	scan->may_have_data |= !!vma->anon_vma;
 	return 0;
+}
+
+/*
+ * After a failed remap: each span as it was, and the contents copied out
+ * before, or the allocation is lost (-EADDRNOTAVAIL).
+ */
+static int remotevm_restore(struct remotevm_context *ctx,
+			    const struct remotevm_spans *old,
+			    unsigned long start, void *contents,
+			    unsigned long len)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < old->nr && !ret; i++)
+		ret = remotevm_refill(ctx, old->span[i].start, old->span[i].end,
+				      old->span[i].prot, 0);
+	if (!ret && contents && remotevm_access(ctx, start, contents, len, true)) {
+		remotevm_allocation_lose(ctx, start);
+		ret = -EADDRNOTAVAIL;
+	}
+	return ret;
 }
 
 /*
@@ -1213,7 +1403,6 @@ static int remotevm_protect(struct remotevm_context *ctx,
 {
 	struct remotevm_protect_scan scan = {
 		.new_protection = protect->new_protection,
-		.first = true,
 		.unchanged = true,
 	};
 	bool copy = protect->flags & REMOTEVM_PROTECT_COPY;
@@ -1227,44 +1416,51 @@ static int remotevm_protect(struct remotevm_context *ctx,
 	if (ret)
 		return ret;
 	len = end - start;
-	ret = remotevm_walk(ctx->mm, start, end, remotevm_scan_committed, &scan);
+	ret = remotevm_collect_spans(ctx, start, end, remotevm_scan_committed,
+				     &scan.old);
 	if (ret)
 		return ret;
 	protect->old_protection = scan.old_protection;
 	if (scan.unchanged)
-		return 0;
+		goto out;
 	if (scan.may_have_data) {
 		ret = remotevm_range_is_zero(ctx, start, len);
 		if (ret < 0)
-			return ret;
+			goto out;
 		has_data = !ret;
 		ret = 0;
 	}
-	if (has_data && !copy)
-		return -EBUSY;
+	if (has_data && !copy) {
+		ret = -EBUSY;
+		goto out;
+	}
 	if (has_data) {
+		ret = -E2BIG;
 		if (len > REMOTEVM_PROTECT_COPY_MAX)
-			return -E2BIG;
+			goto out;
+		ret = -ENOMEM;
 		contents = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!contents)
-			return -ENOMEM;
-		if (access_process_vm(ctx->task, start, contents, len,
-				      FOLL_FORCE) != len) {
-			ret = -EFAULT;
 			goto out;
-		}
+		ret = remotevm_access(ctx, start, contents, len, false);
+		if (ret)
+			goto out;
 	}
 	remotevm_prot(protect->new_protection, &prot);
 	addr = remotevm_map(start, len, prot, MAP_FIXED);
 	if (IS_ERR_VALUE(addr)) {
-		ret = (long)addr;
+		ret = remotevm_restore(ctx, &scan.old, start, contents, len) ?:
+		      (long)addr;
 		goto out;
 	}
-	if (contents && access_process_vm(ctx->task, start, contents, len,
-					  FOLL_FORCE | FOLL_WRITE) != len)
+	/* Written into the mapping just made, in the mm the handle is bound to. */
+	if (contents && remotevm_access(ctx, start, contents, len, true)) {
+		remotevm_allocation_lose(ctx, start);
 		ret = -EIO;
+	}
 out:
 	kvfree(contents);
+	kvfree(scan.old.span);
 	return ret;
 }
 
@@ -1321,6 +1517,48 @@ static void remotevm_adopt_rlimits(struct task_struct *task)
 	task_unlock(current->group_leader);
 }
 
+/* Tasks that share a process's mm without being one of its user threads. */
+#ifdef PF_USER_WORKER
+#define REMOTEVM_PF_NOT_USER	(PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER)
+#else
+#define REMOTEVM_PF_NOT_USER	(PF_KTHREAD | PF_IO_WORKER)
+#endif
+
+/*
+ * A live user thread of the process @tgid that runs in @mm, whose
+ * credentials and limits are the target's: any one will do, so that the
+ * handle outlives the thread it was attached by. -ESRCH if the process is
+ * gone (a zombie leader is all that is left), -EACCES if it runs another
+ * image now.
+ */
+static int remotevm_target_thread(struct pid *tgid, struct mm_struct *mm,
+				  struct task_struct **thread)
+{
+	struct task_struct *leader, *t;
+	int ret = -ESRCH;
+
+	rcu_read_lock();
+	leader = pid_task(tgid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			struct mm_struct *t_mm = READ_ONCE(t->mm);
+
+			if (!t_mm || (t->flags & (PF_EXITING | REMOTEVM_PF_NOT_USER)))
+				continue;
+			if (t_mm != mm) {
+				ret = -EACCES;
+				continue;
+			}
+			get_task_struct(t);
+			*thread = t;
+			ret = 0;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
 /*
  * Becomes the target, as far as vm_mmap() can tell: its mm, credentials
  * (for LSM hooks, capabilities and mmap_min_addr), memcg (for the kernel
@@ -1330,15 +1568,11 @@ static void remotevm_adopt_rlimits(struct task_struct *task)
 static int remotevm_enter(struct remotevm_handle *handle,
 			  struct remotevm_context *ctx)
 {
-	struct task_struct *task = get_pid_task(handle->pid, PIDTYPE_PID);
-	bool same_mm;
+	struct task_struct *task;
 
-	if (!task)
+	if (remotevm_target_thread(handle->pid, handle->mm, &task))
 		return -ESRCH;
-	task_lock(task);
-	same_mm = task->mm == handle->mm;
-	task_unlock(task);
-	if (!same_mm || !mmget_not_zero(handle->mm)) {
+	if (!mmget_not_zero(handle->mm)) {
 		put_task_struct(task);
 		return -ESRCH;
 	}
@@ -1359,10 +1593,11 @@ static int remotevm_enter(struct remotevm_handle *handle,
 }
 
 /*
- * A polling session keeps what remotevm_enter() adopted across requests.
- * The target may have exited, exec'd or changed credentials since: then
- * the session must enter again (and fail with -ESRCH for a new mm). A move
- * to another memcg is seen at the next session.
+ * Whether the thread we entered by still runs in our mm with the
+ * credentials we adopted: it may have exited, or the process exec'd or
+ * changed credentials since remotevm_enter() (a polling session keeps
+ * what it adopted across requests). A move to another memcg is seen at
+ * the next session.
  */
 static bool remotevm_target_unchanged(struct remotevm_context *ctx)
 {
@@ -1386,6 +1621,25 @@ static void remotevm_leave(struct remotevm_context *ctx)
 	put_task_struct(ctx->task);
 }
 
+/*
+ * Holds off exec for the request, as mm_access() does: exec switches the
+ * mm and then commits the new image's credentials under exec_update_lock,
+ * so with it held, what remotevm_enter() adopted stays the target's until
+ * the request is done. 0 when held and nothing changed, 1 when the target
+ * changed (enter again), -EINTR on abort.
+ */
+static int remotevm_lock_target(struct remotevm_context *ctx)
+{
+	struct rw_semaphore *exec_lock = &ctx->task->signal->exec_update_lock;
+
+	if (down_read_killable(exec_lock))
+		return -EINTR;
+	if (remotevm_target_unchanged(ctx))
+		return 0;
+	up_read(exec_lock);
+	return 1;
+}
+
 /* One request, under the lock that serialises every handle on this mm. */
 static int remotevm_run(struct remotevm_context *ctx,
 			struct remotevm_request *req)
@@ -1400,6 +1654,61 @@ static int remotevm_run(struct remotevm_context *ctx,
 	WRITE_ONCE(ctx->record->busy_worker, NULL);
 	mutex_unlock(&ctx->record->lock);
 	return ret;
+}
+
+/*
+ * Enters the target unless the session is in it already, and runs @req.
+ * A thread exit or a change of credentials means entering again; a target
+ * that keeps changing gets -EAGAIN rather than a worker that never ends.
+ */
+static int remotevm_serve(struct remotevm_handle *handle,
+			  struct remotevm_context *ctx, bool *entered,
+			  struct remotevm_request *req)
+{
+	int tries, ret = -EAGAIN;
+
+	for (tries = 0; tries < 3; tries++) {
+		if (!*entered) {
+			ret = remotevm_enter(handle, ctx);
+			if (ret)
+				return ret;
+			*entered = true;
+		}
+		ret = remotevm_lock_target(ctx);
+		if (ret <= 0)
+			break;
+		remotevm_leave(ctx);
+		*entered = false;
+		ret = -EAGAIN;
+	}
+	if (ret)
+		return ret;
+	ret = remotevm_run(ctx, req);
+	up_read(&ctx->task->signal->exec_update_lock);
+	return ret;
+}
+
+/* Whether to run @req: not if its caller gave up on it already. */
+static bool remotevm_start(struct remotevm_mm *record,
+			   struct remotevm_request *req)
+{
+	bool start;
+
+	spin_lock(&record->running_lock);
+	start = !req->aborted;
+	if (start)
+		record->running = req;
+	spin_unlock(&record->running_lock);
+	return start;
+}
+
+static void remotevm_finish(struct remotevm_mm *record)
+{
+	spin_lock(&record->running_lock);
+	record->running = NULL;
+	spin_unlock(&record->running_lock);
+	/* A SIGKILL from remotevm_abort() was for that request only. */
+	flush_signals(current);
 }
 
 static bool remotevm_poll_expired(u64 deadline)
@@ -1417,8 +1726,8 @@ static struct remotevm_request *remotevm_next_request(struct remotevm_handle *ha
 	u64 deadline = ktime_get_ns() + handle->poll_us * NSEC_PER_USEC;
 	struct remotevm_request *req;
 
-	while (!READ_ONCE(handle->next) && single_task_running() &&
-	       !remotevm_poll_expired(deadline))
+	while (!READ_ONCE(handle->next) && !READ_ONCE(handle->closing) &&
+	       single_task_running() && !remotevm_poll_expired(deadline))
 		cpu_relax();
 
 	spin_lock(&handle->session_lock);
@@ -1439,18 +1748,16 @@ static void remotevm_work(struct kthread_work *work)
 	struct remotevm_request *req = container_of(work, struct remotevm_request,
 						    work);
 	struct remotevm_handle *handle = req->handle;
+	struct remotevm_mm *record = handle->record;
 	struct remotevm_context ctx;
 	bool entered = false;
 
 	do {
-		if (entered && !remotevm_target_unchanged(&ctx)) {
-			remotevm_leave(&ctx);
-			entered = false;
-		}
-		req->ret = entered ? 0 : remotevm_enter(handle, &ctx);
-		if (!req->ret) {
-			entered = true;
-			req->ret = remotevm_run(&ctx, req);
+		if (remotevm_start(record, req)) {
+			req->ret = remotevm_serve(handle, &ctx, &entered, req);
+			remotevm_finish(record);
+		} else {
+			req->ret = -EINTR;
 		}
 		/* From here on req is the caller's again: it may be gone. */
 		complete(&req->done);
@@ -1465,7 +1772,7 @@ static bool remotevm_target_running(struct remotevm_handle *handle)
 	bool running;
 
 	rcu_read_lock();
-	task = pid_task(handle->pid, PIDTYPE_PID);
+	task = pid_task(handle->pid, PIDTYPE_TGID);
 	running = task && task_is_running(task);
 	rcu_read_unlock();
 	return running;
@@ -1475,20 +1782,27 @@ static bool remotevm_target_running(struct remotevm_handle *handle)
  * By default the worker runs where the caller is: the caller sleeps until
  * the work is done, so its CPU is free, and the hand-off then wakes no
  * other CPU (under TCG that halved a single operation's cost), nor lands
- * on the target's. A polling handle's worker runs on any other CPU, where
+ * on the target's. A polling handle's worker runs on another CPU, where
  * it can wait busy for the next request while the caller waits busy for
- * the result; but not while the target runs, whose CPU it would take.
+ * the result; but not while the target runs, whose CPU it would take, and
+ * only on a CPU the caller may use itself (its affinity and cpuset) and
+ * the kernel keeps for housekeeping: never on an isolated one.
  * Returns whether the worker runs elsewhere.
  */
 static bool remotevm_place_worker(struct remotevm_handle *handle)
 {
-	struct task_struct *worker = handle->worker->task;
+	struct task_struct *worker = handle->record->worker->task;
 	int cpu = raw_smp_processor_id();
 	const struct cpumask *cpus = cpumask_of(cpu);
 	bool elsewhere = false;
 
 	if (handle->poll_us && !remotevm_target_running(handle)) {
-		cpumask_andnot(handle->poll_cpus, cpu_online_mask, cpus);
+		cpumask_andnot(handle->poll_cpus, current->cpus_ptr, cpus);
+		cpumask_and(handle->poll_cpus, handle->poll_cpus, cpu_online_mask);
+		cpumask_and(handle->poll_cpus, handle->poll_cpus,
+			    housekeeping_cpumask(HK_TYPE_KTHREAD));
+		cpumask_and(handle->poll_cpus, handle->poll_cpus,
+			    housekeeping_cpumask(HK_TYPE_DOMAIN));
 		elsewhere = !cpumask_empty(handle->poll_cpus);
 		if (elsewhere)
 			cpus = handle->poll_cpus;
@@ -1508,23 +1822,50 @@ static void remotevm_poll_result(struct remotevm_handle *handle,
 		cpu_relax();
 }
 
-/* The one place that hands work to the worker and waits for it. */
-static int remotevm_submit(struct remotevm_handle *handle,
-			   int (*fn)(struct remotevm_context *ctx, void *arg),
-			   void *arg)
+/*
+ * The caller gives up on @req: it is being killed, or is closing the
+ * handle and the target does not let go. A request not started yet never
+ * will be; the running one gets SIGKILL, which ends each wait it can be
+ * in (the mmap lock, a userfaultfd monitor that never answers, page
+ * faults), so that the wait for it here is short.
+ */
+static void remotevm_abort(struct remotevm_request *req)
+{
+	struct remotevm_handle *handle = req->handle;
+	struct remotevm_mm *record = handle->record;
+
+	spin_lock(&record->running_lock);
+	req->aborted = true;
+	if (record->running == req)
+		send_sig(SIGKILL, record->worker->task, 1);
+	spin_unlock(&record->running_lock);
+	if (kthread_cancel_work_sync(&req->work)) {
+		/* Taken off the queue: neither it nor its session ever ran. */
+		spin_lock(&handle->session_lock);
+		handle->in_session = false;
+		spin_unlock(&handle->session_lock);
+		req->ret = -EINTR;
+		return;
+	}
+	wait_for_completion(&req->done);
+}
+
+/*
+ * Hands @fn to the worker and waits for it, killably; when closing, for
+ * REMOTEVM_CLOSE_TIMEOUT at most (a closing task may be exiting, when a
+ * killable wait would not wait at all).
+ */
+static int remotevm_call(struct remotevm_handle *handle,
+			 int (*fn)(struct remotevm_context *ctx, void *arg),
+			 void *arg, bool closing)
 {
 	struct remotevm_request req = {
 		.handle = handle,
 		.fn = fn,
 		.arg = arg,
 	};
-	bool worker_elsewhere, in_session;
+	bool worker_elsewhere, in_session, done;
 
-	mutex_lock(&handle->lock);
-	if (!handle->pid) {
-		mutex_unlock(&handle->lock);
-		return -EBADFD;
-	}
 	worker_elsewhere = remotevm_place_worker(handle);
 	kthread_init_work(&req.work, remotevm_work);
 	init_completion(&req.done);
@@ -1537,17 +1878,93 @@ static int remotevm_submit(struct remotevm_handle *handle,
 		handle->in_session = true;
 	spin_unlock(&handle->session_lock);
 	if (!in_session)
-		kthread_queue_work(handle->worker, &req.work);
+		kthread_queue_work(handle->record->worker, &req.work);
 
 	if (worker_elsewhere)
 		remotevm_poll_result(handle, &req.done);
-	/*
-	 * Uninterruptible: the request lives on this stack until the worker
-	 * is done with it, and nothing the worker does waits on userspace.
-	 */
-	wait_for_completion(&req.done);
-	mutex_unlock(&handle->lock);
+	if (closing)
+		done = wait_for_completion_timeout(&req.done, REMOTEVM_CLOSE_TIMEOUT);
+	else
+		done = !wait_for_completion_killable(&req.done);
+	if (!done)
+		remotevm_abort(&req);
 	return req.ret;
+}
+
+/* The one place that hands an ioctl's work to the worker. */
+static int remotevm_submit(struct remotevm_handle *handle,
+			   int (*fn)(struct remotevm_context *ctx, void *arg),
+			   void *arg)
+{
+	int ret;
+
+	if (mutex_lock_killable(&handle->lock))
+		return -EINTR;
+	ret = handle->pid ? remotevm_call(handle, fn, arg, false) : -EBADFD;
+	mutex_unlock(&handle->lock);
+	return ret;
+}
+
+/* A polling session may still wait for this handle's next request: end it. */
+static void remotevm_end_session(struct remotevm_handle *handle)
+{
+	bool in_session;
+
+	for (;;) {
+		spin_lock(&handle->session_lock);
+		handle->closing = true;
+		in_session = handle->in_session;
+		spin_unlock(&handle->session_lock);
+		if (!in_session)
+			return;
+		schedule_timeout_uninterruptible(1);
+	}
+}
+
+/* kthreads ignore signals unless allowed: remotevm_abort() needs SIGKILL. */
+static void remotevm_worker_init(struct kthread_work *work)
+{
+	allow_signal(SIGKILL);
+}
+
+/* The mm's worker, made by the first handle attached to it. */
+static int remotevm_worker_get(struct remotevm_mm *record, pid_t tgid)
+{
+	struct kthread_worker *worker;
+	struct kthread_work init;
+	int ret = 0;
+
+	mutex_lock(&record->worker_lock);
+	if (!record->worker) {
+		worker = kthread_create_worker(0, "remotevm/%d", tgid);
+		if (IS_ERR(worker)) {
+			ret = PTR_ERR(worker);
+			goto out;
+		}
+		kthread_init_work(&init, remotevm_worker_init);
+		kthread_queue_work(worker, &init);
+		kthread_flush_work(&init);
+		record->worker = worker;
+	}
+	record->nr_handles++;
+out:
+	mutex_unlock(&record->worker_lock);
+	return ret;
+}
+
+/* The last handle on the mm takes the worker with it: it is idle by then. */
+static void remotevm_worker_put(struct remotevm_mm *record)
+{
+	struct kthread_worker *worker = NULL;
+
+	mutex_lock(&record->worker_lock);
+	if (!--record->nr_handles) {
+		worker = record->worker;
+		record->worker = NULL;
+	}
+	mutex_unlock(&record->worker_lock);
+	if (worker)
+		kthread_destroy_worker(worker);
 }
 
 struct remotevm_op_list {
@@ -1731,25 +2148,98 @@ static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 }
 
 /*
+ * The process (thread group) a /proc/<pid>/mem or /proc/<pid>/task/<tid>/mem
+ * file was opened for: its directory is named after the pid in the pid
+ * namespace of that procfs. NULL if it is gone.
+ */
+static struct pid *remotevm_mem_file_process(struct file *mem)
+{
+	struct dentry *dir = dget_parent(mem->f_path.dentry);
+	struct name_snapshot name;
+	struct task_struct *task;
+	struct pid *tgid = NULL;
+	int nr;
+
+	take_dentry_name_snapshot(&name, dir);
+	if (!kstrtoint(name.name.name, 10, &nr)) {
+		rcu_read_lock();
+		task = pid_task(find_pid_ns(nr, proc_pid_ns(dir->d_sb)),
+				PIDTYPE_PID);
+		if (task)
+			tgid = get_pid(task_tgid(task));
+		rcu_read_unlock();
+	}
+	release_dentry_name_snapshot(&name);
+	dput(dir);
+	return tgid;
+}
+
+/*
+ * The mm a writable mem file was opened on, mmgrab()ed, and the process it
+ * was opened for (NULL if gone). -EBADF for any other file, -EINVAL for a
+ * kernel thread's, which has no mm.
+ */
+static int remotevm_mem_file_open(int fd, struct mm_struct **mm,
+				  struct pid **opened_for)
+{
+	struct file *mem = fget(fd);
+	int ret = 0;
+
+	if (!mem)
+		return -EBADF;
+	if (mem->f_op != proc_mem_fops || !(mem->f_mode & FMODE_WRITE))
+		ret = -EBADF;
+	else if (!mem->private_data)
+		ret = -EINVAL;
+	if (!ret) {
+		*mm = mem->private_data;
+		mmgrab(*mm);
+		*opened_for = remotevm_mem_file_process(mem);
+	}
+	fput(mem);
+	return ret;
+}
+
+/*
+ * A handle names a process, never one of its threads (-EINVAL: the
+ * process lives on when it exits) nor a kernel thread (-EINVAL: one that
+ * shares the target's mm, a remotevm worker or a 6.1 vhost worker, has
+ * root's credentials and limits).
+ */
+static int remotevm_process_valid(struct pid *pid)
+{
+	struct task_struct *task;
+	int ret = 0;
+
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_TGID);
+	if (!task)
+		ret = pid_task(pid, PIDTYPE_PID) ? -EINVAL : -ESRCH;
+	else if (task->flags & PF_KTHREAD)
+		ret = -EINVAL;
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
  * The access rule. Opening /proc/<pid>/mem runs the kernel's own ptrace
  * attach check (mm_access() with PTRACE_MODE_ATTACH_FSCREDS: credentials,
  * dumpability, user namespaces, Yama, every LSM) against the opener and
  * binds the mm it checked to the file. Neither mm_access() nor
  * ptrace_may_access() is exported, so the open file is the proof: we take
- * its mm, never anything the file did not grant. This relies on procfs
- * internals (the mem file's f_op and its private_data being the mm, as in
- * 6.1 through 6.12); the selftests check both on every kernel.
+ * its mm, never anything the file did not grant, for the process it was
+ * opened for. This relies on procfs internals (the mem file's f_op, its
+ * private_data being the mm, its directory named after the pid, as in 6.1
+ * through 6.12); the selftests check them on every kernel.
  */
 static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 				 void __user *uarg, size_t usize)
 {
 	struct mmu_notifier *notifier;
 	struct remotevm_attach attach;
-	struct task_struct *task;
+	struct pid *pid, *opened_for;
+	struct task_struct *thread;
 	struct mm_struct *mm;
-	struct file *mem;
-	struct pid *pid;
-	bool same_mm, exited;
 	int ret;
 
 	ret = remotevm_copy_in(&attach, sizeof(attach),
@@ -1761,40 +2251,35 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 	    attach.poll_us > REMOTEVM_POLL_US_MAX || attach.pad)
 		return -EINVAL;
 
-	mem = fget(attach.mem_fd);
-	if (!mem)
-		return -EBADF;
-	ret = -EBADF;
-	if (mem->f_op != proc_mem_fops || !(mem->f_mode & FMODE_WRITE))
-		goto out_fput;
-	ret = -EINVAL;		/* a kernel thread's mem file has no mm */
-	mm = mem->private_data;
-	if (!mm)
-		goto out_fput;
-
+	ret = remotevm_mem_file_open(attach.mem_fd, &mm, &opened_for);
+	if (ret)
+		return ret;
 	ret = -ESRCH;
 	pid = find_get_pid(attach.pid);
 	if (!pid)
-		goto out_fput;
-	task = get_pid_task(pid, PIDTYPE_PID);
-	if (!task)
+		goto out_mmdrop;
+	ret = remotevm_process_valid(pid);
+	if (ret)
 		goto out_put_pid;
-	task_lock(task);
-	exited = !task->mm;
-	same_mm = task->mm == mm;
-	task_unlock(task);
-	ret = -ESRCH;
-	if (exited)
-		goto out_put_task;
-	/* The file proves access to another image than this pid's now. */
+	/*
+	 * The file was checked against another process's credentials, even
+	 * if that one shares the mm (CLONE_VM).
+	 */
 	ret = -EACCES;
-	if (!same_mm)
-		goto out_put_task;
+	if (opened_for != pid)
+		goto out_put_pid;
+	/* Gone (a zombie), or the file proves access to an image it no longer runs. */
+	ret = remotevm_target_thread(pid, mm, &thread);
+	if (ret)
+		goto out_put_pid;
+	put_task_struct(thread);
 	ret = -ESRCH;
 	if (!mmget_not_zero(mm))
-		goto out_put_task;
+		goto out_put_pid;
 
-	mutex_lock(&handle->lock);
+	ret = mutex_lock_killable(&handle->lock);
+	if (ret)
+		goto out_mmput;
 	ret = -EBUSY;
 	if (handle->pid)
 		goto out_unlock;
@@ -1802,12 +2287,9 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 	ret = PTR_ERR(notifier);
 	if (IS_ERR(notifier))
 		goto out_unlock;
-	handle->worker = kthread_create_worker(0, "remotevm/%d",
-					       task_tgid_nr(task));
-	ret = PTR_ERR(handle->worker);
-	if (IS_ERR(handle->worker)) {
+	ret = remotevm_worker_get(remotevm_record(notifier), pid_nr(pid));
+	if (ret) {
 		mmu_notifier_put(notifier);
-		handle->worker = NULL;
 		goto out_unlock;
 	}
 	handle->record = remotevm_record(notifier);
@@ -1816,16 +2298,15 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 	mmgrab(mm);
 	handle->mm = mm;
 	handle->pid = get_pid(pid);
-	ret = 0;
 out_unlock:
 	mutex_unlock(&handle->lock);
+out_mmput:
 	mmput(mm);
-out_put_task:
-	put_task_struct(task);
 out_put_pid:
 	put_pid(pid);
-out_fput:
-	fput(mem);
+out_mmdrop:
+	put_pid(opened_for);
+	mmdrop(mm);
 	return ret;
 }
 
@@ -1847,7 +2328,22 @@ static int remotevm_ioctl_op(struct remotevm_handle *handle, u32 code,
 	ret = remotevm_submit_ops(handle, &list);
 	if (ret || !(_IOC_DIR(cmd) & _IOC_READ))
 		return ret;
-	return remotevm_copy_out(uarg, usize, op.reserved, size);
+	ret = remotevm_copy_out(uarg, usize, op.reserved, size);
+	/* An allocation whose address the caller never learns is undone. */
+	if (ret && code == REMOTEVM_OP_ALLOC && remotevm_alloc_is_new(&op.alloc)) {
+		struct remotevm_op release = {
+			.code = REMOTEVM_OP_FREE,
+			.free = {
+				.address = op.alloc.allocated_address,
+				.free_type = REMOTEVM_MEM_RELEASE,
+			},
+		};
+
+		list.ops = &release;
+		list.completed = 0;
+		remotevm_submit_ops(handle, &list);
+	}
+	return ret;
 }
 
 static int remotevm_ioctl_batch(struct remotevm_handle *handle,
@@ -1886,13 +2382,17 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 	ret = remotevm_submit_ops(handle, &list);
 	batch.completed = list.completed;
 
-	/* Results of the operations that ran, and of the one that failed. */
+	/*
+	 * Results of the operations that ran, and of the one that failed;
+	 * completed is written even if they cannot be, so that the caller
+	 * still learns how far the batch went.
+	 */
 	for (i = 0; i < min(batch.completed + 1, batch.count); i++) {
 		if (remotevm_copy_out(uops + (size_t)i * batch.op_size,
 				      batch.op_size, &list.ops[i],
 				      sizeof(list.ops[i]))) {
 			ret = -EFAULT;
-			goto out;
+			break;
 		}
 	}
 	if (remotevm_copy_out(uarg, usize, &batch, sizeof(batch)))
@@ -2002,8 +2502,9 @@ static int remotevm_release(struct inode *inode, struct file *file)
 	if (handle->pid) {
 		/* A target that is gone has nothing left to release. */
 		if (handle->flags & REMOTEVM_ATTACH_RELEASE_ON_CLOSE)
-			remotevm_submit(handle, remotevm_release_owned, NULL);
-		kthread_destroy_worker(handle->worker);
+			remotevm_call(handle, remotevm_release_owned, NULL, true);
+		remotevm_end_session(handle);
+		remotevm_worker_put(handle->record);
 		mmu_notifier_put(&handle->record->notifier);
 		mmdrop(handle->mm);
 		put_pid(handle->pid);
@@ -2028,6 +2529,20 @@ static struct miscdevice remotevm_misc = {
 	.mode = 0600,
 };
 
+/*
+ * The path is resolved in the loader's mount namespace: a chroot or a
+ * container may have anything at /proc. Only procfs's own mem file may
+ * teach us what a mem file is, or any file of that kind would pass as a
+ * proof of access.
+ */
+static bool remotevm_is_proc_mem(struct file *file)
+{
+	struct dentry *dentry = file->f_path.dentry;
+
+	return dentry->d_sb->s_magic == PROC_SUPER_MAGIC &&
+	       !strcmp(dentry->d_name.name, "mem");
+}
+
 static int __init remotevm_init(void)
 {
 	struct file *mem = filp_open("/proc/self/mem", O_RDONLY, 0);
@@ -2036,6 +2551,11 @@ static int __init remotevm_init(void)
 		pr_err("cannot open /proc/self/mem to learn its file_operations: %ld\n",
 		       PTR_ERR(mem));
 		return PTR_ERR(mem);
+	}
+	if (!remotevm_is_proc_mem(mem)) {
+		pr_err("/proc/self/mem is not procfs's mem file: load with the real /proc mounted\n");
+		filp_close(mem, NULL);
+		return -ENODEV;
 	}
 	proc_mem_fops = mem->f_op;
 	filp_close(mem, NULL);
