@@ -275,3 +275,58 @@ long long task_ticks(pid_t pid)
 		return -1;
 	return (long long)(utime + stime);
 }
+
+/*
+ * How many tasks, kernel threads included, have a comm starting with
+ * @prefix (as /proc/PID/comm shows it); -1 if /proc cannot be read.
+ */
+int count_comm_prefix(const char *prefix)
+{
+	size_t len = strlen(prefix);
+	char path[300], comm[32];
+	struct dirent *d;
+	int count = 0;
+	DIR *proc;
+	FILE *f;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return -1;
+	while ((d = readdir(proc))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, prefix, len))
+			count++;
+		fclose(f);
+	}
+	closedir(proc);
+	return count;
+}
+
+long proc_mem_read(pid_t pid, uint64_t addr, void *buf, uint64_t len)
+{
+	char path[64];
+	uint64_t done = 0;
+	ssize_t n;
+	int fd, err = EIO;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		n = pread(fd, (char *)buf + done, len - done, (off_t)(addr + done));
+		if (n <= 0) {
+			if (n < 0)
+				err = errno;
+			break;
+		}
+		done += n;
+	}
+	close(fd);
+	return done || !len ? (long)done : -err;
+}

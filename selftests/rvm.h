@@ -79,4 +79,16 @@ int pin_to_cpu(pid_t pid, int cpu);
  */
 long long task_ticks(pid_t pid);
 
+/*
+ * How many tasks, kernel threads included, have a comm starting with
+ * @prefix (as /proc/PID/comm shows it); -1 if /proc cannot be read.
+ */
+int count_comm_prefix(const char *prefix);
+
+/*
+ * Reads [addr, addr+len) of process @pid through /proc/PID/mem, as a
+ * debugger would: bytes read, or -errno.
+ */
+long proc_mem_read(pid_t pid, uint64_t addr, void *buf, uint64_t len);
+
 #endif

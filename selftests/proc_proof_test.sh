@@ -1,0 +1,59 @@
+#!/bin/bash
+# The mem-file proof is procfs's (security review 2026-12, findings 13/17):
+# the module learns which file type is "/proc/PID/mem" when it loads, by
+# opening /proc/self/mem in the loader's mount namespace. A loader with a
+# fake /proc (a chroot, a container) must not make some other file type
+# the proof of access to a process: such a load has to fail.
+# Unloads and reloads $REMOTEVM_KO, so no handle may be open meanwhile.
+build=${1:?build dir}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/tap.sh"
+: "$build"
+
+echo "TAP version 13"
+if [ -z "${REMOTEVM_KO:-}" ] || [ ! -r "$REMOTEVM_KO" ]; then
+	echo "1..1"
+	tap_skip "a load with a fake /proc fails" \
+		"REMOTEVM_KO (the loaded module's .ko) unset or unreadable: '${REMOTEVM_KO:-}'"
+	tap_done
+	exit
+fi
+echo "1..3"
+loaded() { [ -d /sys/module/remotevm ]; }
+
+if out=$(rmmod remotevm 2>&1) && ! loaded; then
+	# Control: a private mount namespace with the real procfs loads, so
+	# a failure below is the fake /proc's doing, not unshare's or insmod's.
+	if out=$(unshare -m sh -c 'mount -t proc proc /proc && insmod "$REMOTEVM_KO"' 2>&1) &&
+		loaded; then
+		tap_ok "a load in a private mount namespace with the real procfs works"
+	else
+		tap_fail "a load in a private mount namespace with the real procfs works" "$out"
+	fi
+	loaded && rmmod remotevm
+
+	# The fake: /proc/self/mem is an empty file on a tmpfs.
+	out=$(unshare -m sh -c 'mount -t tmpfs fake /proc && mkdir /proc/self &&
+		: >/proc/self/mem && insmod "$REMOTEVM_KO"' 2>&1)
+	rc=$?
+	if ((rc != 0)) && ! loaded; then
+		tap_ok "a load with a fake /proc fails"
+	else
+		tap_fail "a load with a fake /proc fails" \
+			"insmod with a tmpfs /proc: status $rc, module loaded: $(loaded && echo yes || echo no)" \
+			${out:+"$out"}
+	fi
+	loaded && rmmod remotevm
+else
+	tap_fail "a load in a private mount namespace with the real procfs works" \
+		"rmmod remotevm: $out"
+	tap_fail "a load with a fake /proc fails" "not tried: the module could not be unloaded"
+fi
+
+# Always loaded again, for the tests after this one and the final rmmod.
+if loaded || out=$(insmod "$REMOTEVM_KO" 2>&1); then
+	tap_ok "the module loads again with the real /proc"
+else
+	tap_fail "the module loads again with the real /proc" "$out"
+fi
+tap_done

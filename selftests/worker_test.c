@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regression tests for the handles' kernel workers (security review
+ * 2026-12, findings 4, 6 and 10): how many kthreads handles cost, that a
+ * hostile target cannot wedge a tool for good, and that a polling worker
+ * stays on the CPUs its caller may use. Needs root, remotevm.ko loaded and
+ * two CPUs; runs in a guest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/remotevm.h>
+
+#include "kselftest_harness.h"
+#include "rvm.h"
+#include "target.h"
+
+#define GRANULE	REMOTEVM_ALLOCATION_GRANULARITY
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits up to @secs for @pid to be reaped: 1 if it was, 0 if not. */
+static int reaped_within(pid_t pid, double secs)
+{
+	double end = now() + secs;
+
+	do {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return 1;
+		usleep(10000);
+	} while (now() < end);
+	return 0;
+}
+
+/* Where a task sleeps (/proc/PID/wchan), for the log. */
+static const char *wchan(pid_t pid, char *buf, int len)
+{
+	char path[64];
+	int fd, n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = 0;
+	return n > 0 ? buf : "?";
+}
+
+/* Only so that tests without a fixture can have their own timeout. */
+FIXTURE(nothing)
+{
+};
+
+FIXTURE_SETUP(nothing)
+{
+}
+
+FIXTURE_TEARDOWN(nothing)
+{
+}
+
+/* ------------------------------------------------------------------ */
+/* Finding 6: kernel threads are bounded per target                   */
+/* ------------------------------------------------------------------ */
+
+#define HANDLES		10000
+/* Under TCG an old module's 10 000 kthreads take long: stop, and fail. */
+#define ATTACH_SECONDS	50
+#define CHECK_EVERY	1000
+
+TEST_F_TIMEOUT(nothing, handles_on_one_target_share_one_kernel_thread, 90)
+{
+	struct rlimit nofile = { HANDLES + 100, HANDLES + 100 };
+	static int dev[HANDLES];
+	int before, threads, n, i, failed = 0;
+	struct remotevm_region region;
+	struct target t;
+	uint64_t addr;
+	double start;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &nofile));
+	/* Workers of anything else (a shared pool, say) are not counted. */
+	before = count_comm_prefix("remotevm/");
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, target_start(&t));
+
+	/*
+	 * The bound: one kernel thread for the target, however many handles.
+	 * Counted every CHECK_EVERY handles too, so that a module with a
+	 * thread per handle fails in seconds, not after 10 000 kthreads.
+	 */
+	start = now();
+	threads = 0;
+	for (n = 0; n < HANDLES && threads <= 1; n++) {
+		if (now() - start > ATTACH_SECONDS)
+			break;
+		dev[n] = rvm_open();
+		ASSERT_LE(0, dev[n]) TH_LOG("open of handle %d: %s", n, strerror(errno));
+		ASSERT_EQ(0, rvm_attach(dev[n], t.pid))
+			TH_LOG("attach of handle %d: %s", n, strerror(errno));
+		if ((n + 1) % CHECK_EVERY == 0)
+			threads = count_comm_prefix("remotevm/") - before;
+	}
+	TH_LOG("%d handles attached in %.1f s", n, now() - start);
+	threads = count_comm_prefix("remotevm/") - before;
+	EXPECT_GE(1, threads)
+		TH_LOG("%d handles on one target: %d remotevm/ kernel threads", n, threads);
+	if (threads <= 1) {
+		EXPECT_EQ(HANDLES, n)
+			TH_LOG("attaching %d handles took over %d s", HANDLES, ATTACH_SECONDS);
+	}
+
+	/* Every handle still works through the shared worker. */
+	for (i = 0; i < n; i++) {
+		if (rvm_query(dev[i], t.code, &region) ||
+		    region.state != REMOTEVM_MEM_COMMIT)
+			failed++;
+	}
+	EXPECT_EQ(0, failed) TH_LOG("%d of %d handles failed a QUERY", failed, n);
+	for (i = 0; i < n; i += 997) {
+		EXPECT_EQ(0, rvm_alloc(dev[i], 0, PAGE, RESERVE | COMMIT, RW, &addr))
+			TH_LOG("ALLOC on handle %d", i);
+		EXPECT_EQ(0, rvm_free(dev[i], addr, 0, RELEASE))
+			TH_LOG("RELEASE on handle %d", i);
+	}
+
+	start = now();
+	for (i = 0; i < n; i++)
+		close(dev[i]);
+	TH_LOG("%d handles closed in %.1f s", n, now() - start);
+	/* With the last handle, the worker goes too. */
+	start = now();
+	while ((threads = count_comm_prefix("remotevm/") - before) > 0 &&
+	       now() - start < 10)
+		usleep(100000);
+	EXPECT_EQ(0, threads)
+		TH_LOG("%d remotevm/ threads 10 s after every handle closed", threads);
+	target_stop(&t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Finding 4: a hostile target cannot wedge a tool for good           */
+/* ------------------------------------------------------------------ */
+
+/* What the test's children report, in memory they all share. */
+struct wedge {
+	volatile long iterations;	/* tool: ALLOC + RELEASE of R done */
+	volatile long busy;		/* tool: RELEASEs refused (EBUSY) */
+	volatile long registered;	/* target: UFFDIO_REGISTERs that took */
+	volatile int target_ready;	/* 1, or -errno of the uffd set-up */
+	volatile int tool_ready;	/* 1 once attached */
+	volatile int tool_error;	/* errno that stopped the tool */
+	volatile int second_done;	/* 1 when the second handle's ops ended */
+	volatile int second_error;	/* 0, or their -errno */
+};
+
+/*
+ * The hostile target: an unread userfaultfd, with unmap events, armed and
+ * disarmed on R as fast as it can, so that R is sometimes registered after
+ * the module checked it and before it unmaps it. Registering fails while
+ * R is not mapped; that is fine.
+ */
+static void __attribute__((noreturn)) toggle_uffd(struct wedge *w, uint64_t r)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API, .features = UFFD_FEATURE_EVENT_UNMAP,
+	};
+	struct uffdio_range range = { .start = r, .len = GRANULE };
+	struct uffdio_register reg;
+	int uffd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+		w->target_ready = -errno;
+		_exit(1);
+	}
+	w->target_ready = 1;
+	for (;;) {
+		reg = (struct uffdio_register){
+			.range = range, .mode = UFFDIO_REGISTER_MODE_MISSING,
+		};
+		if (!ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+			w->registered++;
+			ioctl(uffd, UFFDIO_UNREGISTER, &range);
+		}
+	}
+}
+
+/* The tool: ALLOC R, RELEASE R, again and again, counting each round. */
+static void __attribute__((noreturn)) alloc_release_loop(struct wedge *w,
+							 pid_t target, uint64_t r)
+{
+	uint64_t got;
+	int dev, ret;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	dev = rvm_open();
+	if (dev < 0 || rvm_attach(dev, target)) {
+		w->tool_error = errno;
+		_exit(1);
+	}
+	w->tool_ready = 1;
+	for (;;) {
+		ret = rvm_alloc(dev, r, GRANULE, RESERVE | COMMIT, RW, &got);
+		if (ret || got != r) {
+			w->tool_error = ret ? -ret : EDOM;
+			_exit(1);
+		}
+		/* Refused while R is registered: try again. */
+		while ((ret = rvm_free(dev, r, 0, RELEASE)) == -EBUSY)
+			w->busy++;
+		if (ret) {
+			w->tool_error = -ret;
+			_exit(1);
+		}
+		w->iterations++;
+	}
+}
+
+/* A second handle on the target: ALLOC + RELEASE where the module likes. */
+static void __attribute__((noreturn)) second_handle(struct wedge *w, pid_t target)
+{
+	uint64_t addr;
+	int dev, ret;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	dev = rvm_open();
+	if (dev < 0 || rvm_attach(dev, target))
+		ret = -errno;
+	else if (!(ret = rvm_alloc(dev, 0, PAGE, RESERVE | COMMIT, RW, &addr)))
+		ret = rvm_free(dev, addr, 0, RELEASE);
+	w->second_error = ret;
+	w->second_done = 1;
+	_exit(0);
+}
+
+/* How long the race may take before the test gives up, failing. */
+#define RACE_SECONDS	40
+/* No progress at all for this long: the tool is stuck in one ioctl. */
+#define STALL_SECONDS	2
+
+TEST_F_TIMEOUT(nothing, hostile_userfaultfd_target_cannot_wedge_a_killed_tool, 90)
+{
+	char wait_tool[64], wait_worker[64];
+	pid_t target, tool, second, worker;
+	long seen_it = -1, seen_busy = -1;
+	double start, progress;
+	int wedged = 0, tool_reaped, second_reaped;
+	struct wedge *w;
+	uint64_t r;
+	char state;
+	int cpu;
+	void *p;
+
+	w = mmap(NULL, sizeof(*w), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, w);
+	memset(w, 0, sizeof(*w));
+
+	/*
+	 * R: a free, 64 KiB aligned range, free in the target too, since it
+	 * is forked from here after R is found and maps nothing itself.
+	 */
+	p = mmap(NULL, 4 * GRANULE, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	r = ((uintptr_t)p + GRANULE - 1) & ~(uint64_t)(GRANULE - 1);
+	ASSERT_EQ(0, munmap(p, 4 * GRANULE));
+
+	target = fork();
+	ASSERT_LE(0, target);
+	if (!target) {
+		/* Target and tool on CPUs of their own: a real race. */
+		if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+			pin_to_cpu(0, 1);
+		toggle_uffd(w, r);
+	}
+	while (!w->target_ready)
+		usleep(1000);
+	if (w->target_ready < 0) {
+		kill(target, SIGKILL);
+		waitpid(target, NULL, 0);
+		SKIP(return, "userfaultfd unavailable: %s", strerror(-w->target_ready));
+	}
+
+	tool = fork();
+	ASSERT_LE(0, tool);
+	if (!tool) {
+		pin_to_cpu(0, 0);
+		alloc_release_loop(w, target, r);
+	}
+
+	/* Wait for the tool to stop making progress inside an ioctl. */
+	start = progress = now();
+	while (now() - start < RACE_SECONDS) {
+		if (w->iterations != seen_it || w->busy != seen_busy) {
+			seen_it = w->iterations;
+			seen_busy = w->busy;
+			progress = now();
+		} else if (w->tool_ready && now() - progress >= STALL_SECONDS) {
+			wedged = 1;
+			break;
+		}
+		if (w->tool_error || waitpid(tool, NULL, WNOHANG) == tool)
+			break;
+		usleep(50000);
+	}
+	EXPECT_EQ(0, w->tool_error)
+		TH_LOG("the tool stopped: %s", strerror(w->tool_error));
+	EXPECT_TRUE(wedged)
+		TH_LOG("race not hit: the tool never stalled in %d s (%ld rounds, %ld EBUSY, %ld registrations)",
+		       RACE_SECONDS, w->iterations, w->busy, w->registered);
+	if (!wedged || w->tool_error) {
+		kill(tool, SIGKILL);
+		kill(target, SIGKILL);
+		waitpid(target, NULL, 0);
+		waitpid(tool, NULL, 0);
+		return;
+	}
+	if (task_sched(tool, &state, &cpu))
+		state = '?';
+	worker = worker_of(target);
+	TH_LOG("the tool stalled after %.1f s: %ld rounds, %ld EBUSY, %ld registrations, state %c in %s; its worker %d in %s",
+	       progress - start, w->iterations, w->busy, w->registered, state,
+	       wchan(tool, wait_tool, sizeof(wait_tool)), worker,
+	       wchan(worker, wait_worker, sizeof(wait_worker)));
+
+	/* A tool that is killed dies, whatever the target does. */
+	kill(tool, SIGKILL);
+	tool_reaped = reaped_within(tool, 1);
+	EXPECT_TRUE(tool_reaped) TH_LOG("the killed tool was not reaped within 1 s");
+
+	/* And the target's worker serves other handles again. */
+	second = fork();
+	ASSERT_LE(0, second);
+	if (!second)
+		second_handle(w, target);
+	second_reaped = reaped_within(second, 5);
+	EXPECT_TRUE(second_reaped && w->second_done)
+		TH_LOG("a second handle on the target got nothing done in 5 s");
+	if (w->second_done) {
+		EXPECT_EQ(0, w->second_error)
+			TH_LOG("the second handle's ALLOC + RELEASE: %s",
+			       strerror(-w->second_error));
+	}
+
+	/*
+	 * Killing the target closes its userfaultfd, which ends any wait
+	 * for its monitor: whatever was wedged unwinds, and the module can
+	 * be unloaded after the test.
+	 */
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	if (!tool_reaped) {
+		EXPECT_TRUE(reaped_within(tool, 10))
+			TH_LOG("the tool stayed wedged after its target died");
+	}
+	if (!second_reaped) {
+		kill(second, SIGKILL);
+		EXPECT_TRUE(reaped_within(second, 10))
+			TH_LOG("the second handle stayed wedged after its target died");
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Finding 10: a polling worker keeps to its caller's CPUs            */
+/* ------------------------------------------------------------------ */
+
+TEST(polling_worker_runs_only_on_the_callers_cpus)
+{
+	struct remotevm_region region;
+	cpu_set_t allowed;
+	struct target t;
+	int dev, cpu, i;
+	pid_t worker;
+	char state;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs a CPU the caller may not use");
+	ASSERT_EQ(0, target_start(&t));
+	/* The caller may use CPU 0 only, as in a cpuset or with isolcpus. */
+	ASSERT_EQ(0, pin_to_cpu(0, 0));
+	dev = rvm_open();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, rvm_attach_polling(dev, t.pid, REMOTEVM_POLL_US_MAX));
+	worker = worker_of(t.pid);
+	ASSERT_LT(0, worker);
+
+	/* The target sleeps: a polling worker would rather run elsewhere. */
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(0, rvm_query(dev, t.code, &region));
+	ASSERT_EQ(0, task_sched(worker, &state, &cpu));
+	EXPECT_EQ(0, cpu) TH_LOG("the worker last ran on CPU %d", cpu);
+	ASSERT_EQ(0, sched_getaffinity(worker, sizeof(allowed), &allowed));
+	EXPECT_EQ(1, CPU_COUNT(&allowed));
+	EXPECT_TRUE(CPU_ISSET(0, &allowed))
+		TH_LOG("the worker may not run on the caller's CPU 0");
+	for (i = 1; i < CPU_SETSIZE; i++) {
+		if (CPU_ISSET(i, &allowed))
+			TH_LOG("the worker may run on CPU %d", i);
+	}
+
+	close(dev);
+	target_stop(&t);
+}
+
+TEST_HARNESS_MAIN
