@@ -630,7 +630,7 @@ static unsigned long remotevm_find_gap(struct mm_struct *mm, unsigned long lo,
 				       unsigned long hi, unsigned long len,
 				       unsigned long align, bool top_down)
 {
-	VMA_ITERATOR(vmi, mm, 0);
+	VMA_ITERATOR(vmi, mm, lo);
 	struct vm_area_struct *vma;
 	unsigned long gap_start = 0, found = 0;
 
@@ -1138,35 +1138,47 @@ static bool remotevm_vma_counts_reserved(struct vm_area_struct *vma,
 
 /*
  * What counts as one allocation of memory remotevm did not make: a file
- * mapped in consecutive VMAs (an ELF image is), or a single VMA.
+ * mapped in consecutive VMAs (an ELF image is), or a single VMA. A listing
+ * keeps the last one it found, under the same mmap lock hold: each region
+ * of a file mapped in n VMAs would otherwise walk all n again.
  */
+struct remotevm_mapping {
+	struct file *file;
+	unsigned long start, end;
+	bool image;
+};
+
 static void remotevm_mapping_bounds(struct mm_struct *mm,
 				    struct vm_area_struct *vma,
-				    unsigned long *start, unsigned long *end,
-				    bool *image)
+				    struct remotevm_mapping *mapping)
 {
 	struct vm_area_struct *v;
 
-	*start = vma->vm_start;
-	*end = vma->vm_end;
-	*image = vma->vm_flags & VM_EXEC;
+	if (vma->vm_file && mapping->file == vma->vm_file &&
+	    mapping->start <= vma->vm_start && vma->vm_end <= mapping->end)
+		return;
+	mapping->file = vma->vm_file;
+	mapping->start = vma->vm_start;
+	mapping->end = vma->vm_end;
+	mapping->image = vma->vm_flags & VM_EXEC;
 	if (!vma->vm_file)
 		return;
-	while (*start > 0 && (v = find_vma(mm, *start - 1)) &&
-	       v->vm_end == *start && v->vm_file == vma->vm_file) {
-		*start = v->vm_start;
-		*image |= v->vm_flags & VM_EXEC;
+	while (mapping->start > 0 && (v = find_vma(mm, mapping->start - 1)) &&
+	       v->vm_end == mapping->start && v->vm_file == vma->vm_file) {
+		mapping->start = v->vm_start;
+		mapping->image |= v->vm_flags & VM_EXEC;
 	}
-	while ((v = find_vma(mm, *end)) && v->vm_start == *end &&
+	while ((v = find_vma(mm, mapping->end)) && v->vm_start == mapping->end &&
 	       v->vm_file == vma->vm_file) {
-		*end = v->vm_end;
-		*image |= v->vm_flags & VM_EXEC;
+		mapping->end = v->vm_end;
+		mapping->image |= v->vm_flags & VM_EXEC;
 	}
 }
 
 /* MEMORY_BASIC_INFORMATION of @addr, its region ending at @limit at most. */
 static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
-			      unsigned long limit, struct remotevm_region *region)
+			      unsigned long limit, struct remotevm_region *region,
+			      struct remotevm_mapping *mapping)
 {
 	struct vm_area_struct *vma = find_vma(ctx->mm, addr), *next;
 	struct remotevm_allocation *a;
@@ -1190,7 +1202,10 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 		hi = a->end;
 		region->allocation_protect = a->protection;
 	} else {
-		remotevm_mapping_bounds(ctx->mm, vma, &lo, &hi, &image);
+		remotevm_mapping_bounds(ctx->mm, vma, mapping);
+		lo = mapping->start;
+		hi = mapping->end;
+		image = mapping->image;
 		region->allocation_protect =
 			remotevm_vma_protection(find_vma(ctx->mm, lo));
 	}
@@ -1222,10 +1237,13 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 static int remotevm_query(struct remotevm_context *ctx,
 			  struct remotevm_query *query)
 {
+	struct remotevm_mapping mapping = { 0 };
+
 	if (query->address >= ctx->task_size)
 		return -EINVAL;
 	mmap_read_lock(ctx->mm);
-	remotevm_describe(ctx, query->address, ctx->task_size, &query->region);
+	remotevm_describe(ctx, query->address, ctx->task_size, &query->region,
+			  &mapping);
 	mmap_read_unlock(ctx->mm);
 	return 0;
 }
@@ -1242,13 +1260,16 @@ static int remotevm_list_regions(struct remotevm_context *ctx, void *arg)
 	struct remotevm_region_list *list = arg;
 	unsigned long addr = list->start;
 	unsigned long end = min(list->end, ctx->task_size);
+	struct remotevm_mapping mapping = { 0 };
 
 	mmap_read_lock(ctx->mm);
 	while (addr < end && list->written < list->count) {
 		struct remotevm_region *region = &list->regions[list->written++];
 
-		remotevm_describe(ctx, addr, end, region);
+		remotevm_describe(ctx, addr, end, region, &mapping);
 		addr = region->base_address + region->region_size;
+		/* Up to REMOTEVM_REGIONS_MAX of them: let others run meanwhile. */
+		cond_resched();
 	}
 	mmap_read_unlock(ctx->mm);
 	list->start = addr < end ? addr : list->end;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Regression tests for the handles' kernel workers (security review
- * 2026-12, findings 4, 6 and 10): how many kthreads handles cost, that a
- * hostile target cannot wedge a tool for good, and that a polling worker
- * stays on the CPUs its caller may use. Needs root, remotevm.ko loaded and
- * two CPUs; runs in a guest.
+ * 2026-12, findings 4, 6, 10 and 12): how many kthreads handles cost, that
+ * a hostile target cannot wedge a tool for good, that a polling worker
+ * stays on the CPUs its caller may use, and that a target with very many
+ * mappings cannot make the worker's region walk quadratic. Needs root,
+ * remotevm.ko loaded and two CPUs; runs in a guest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -426,6 +427,92 @@ TEST(polling_worker_runs_only_on_the_callers_cpus)
 
 	close(dev);
 	target_stop(&t);
+}
+
+/*
+ * A file mapped in 65 536 VMAs (every other page writable, so none merge):
+ * each region's allocation bounds walk the whole mapping, so a listing
+ * that found them anew for every region would do 65 536 walks of 65 536
+ * VMAs under one mmap lock hold (a soft lockup, and the target's own
+ * mmap() blocked all along). Once per listing, it is a few seconds even
+ * under emulation.
+ */
+#define MANY_VMAS	65536
+
+TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_time, 90)
+{
+	struct remotevm_region *regions = calloc(REMOTEVM_REGIONS_MAX, sizeof(*regions));
+	uint64_t base, listed = 0, calls = 0;
+	int fds[2], dev = rvm_open(), map_count;
+	struct remotevm_regions req;
+	char saved[32] = "";
+	double start, took;
+	pid_t target;
+	ssize_t n;
+
+	ASSERT_NE(NULL, regions);
+	ASSERT_LE(0, dev);
+	map_count = open("/proc/sys/vm/max_map_count", O_RDWR);
+	ASSERT_LE(0, map_count);
+	n = read(map_count, saved, sizeof(saved) - 1);
+	ASSERT_LT(0, n);
+	ASSERT_LT(0, pwrite(map_count, "200000\n", 7, 0));
+	ASSERT_EQ(0, pipe(fds));
+	target = fork();
+	ASSERT_LE(0, target);
+	if (!target) {
+		int memfd = memfd_create("many-vmas", 0);
+		uint8_t *p;
+		long i;
+
+		if (memfd < 0 || ftruncate(memfd, MANY_VMAS * PAGE))
+			_exit(1);
+		p = mmap(NULL, MANY_VMAS * PAGE, PROT_READ, MAP_SHARED, memfd, 0);
+		if (p == MAP_FAILED)
+			_exit(2);
+		for (i = 1; i < MANY_VMAS; i += 2)
+			if (mprotect(p + i * PAGE, PAGE, PROT_READ | PROT_WRITE))
+				_exit(3);
+		base = (uintptr_t)p;
+		if (write(fds[1], &base, sizeof(base)) != sizeof(base))
+			_exit(4);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(base), read(fds[0], &base, sizeof(base)));
+	ASSERT_EQ(0, rvm_attach(dev, target));
+
+	start = now();
+	req = (struct remotevm_regions){
+		.start = base,
+		.end = base + MANY_VMAS * PAGE,
+	};
+	while (req.start < req.end) {
+		req.regions = (uintptr_t)regions;
+		req.count = REMOTEVM_REGIONS_MAX;
+		req.region_size = sizeof(*regions);
+		ASSERT_EQ(0, ioctl(dev, REMOTEVM_IOC_REGIONS, &req));
+		ASSERT_EQ(REMOTEVM_REGIONS_MAX, req.count);
+		/* One mapping: every region has its base and type. */
+		EXPECT_EQ(base, regions[0].allocation_base);
+		EXPECT_EQ(REMOTEVM_MEM_MAPPED, regions[req.count - 1].type);
+		listed += req.count;
+		calls++;
+		req.start = req.next;
+	}
+	took = now() - start;
+	TH_LOG("%llu regions in %llu calls, %.1f s", (unsigned long long)listed,
+	       (unsigned long long)calls, took);
+	EXPECT_EQ(MANY_VMAS, listed);
+	EXPECT_GT(20, took);
+
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	EXPECT_EQ(n, pwrite(map_count, saved, n, 0));
+	close(map_count);
+	close(dev);
+	free(regions);
 }
 
 TEST_HARNESS_MAIN
