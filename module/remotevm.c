@@ -116,6 +116,13 @@ struct remotevm_mm {
 	struct mutex lock;		/* serialises operations on this mm */
 	struct task_struct *busy_worker; /* the worker holding the lock */
 	struct maple_tree allocations;	/* start..end-1 -> allocation */
+	/*
+	 * Which pages of the allocations are committed (the others are
+	 * reserved): remotevm's own state, as VM_NORESERVE cannot tell, with
+	 * vm.overcommit_memory=2 ignoring MAP_NORESERVE. Only the worker uses
+	 * it, under the lock.
+	 */
+	struct maple_tree committed;	/* start..end-1 -> REMOTEVM_COMMITTED */
 	unsigned int nr_allocations;	/* > 0: holds a reference on itself */
 	/*
 	 * One worker per target mm, whatever the number of handles on it:
@@ -203,6 +210,7 @@ static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 	 * and nodes can be freed at once.
 	 */
 	mt_init(&record->allocations);
+	mt_init(&record->committed);
 	return &record->notifier;
 }
 
@@ -212,6 +220,7 @@ static void remotevm_mm_free(struct mmu_notifier *notifier)
 	struct remotevm_mm *record = remotevm_record(notifier);
 
 	mtree_destroy(&record->allocations);
+	mtree_destroy(&record->committed);
 	kfree(record);
 }
 
@@ -227,9 +236,47 @@ static void remotevm_record_unpin(struct remotevm_mm *record)
 	module_put(THIS_MODULE);
 }
 
+#define REMOTEVM_COMMITTED	xa_mk_value(1)
+
+/* Marks [start, end) committed or reserved. */
+static int remotevm_set_committed(struct remotevm_mm *record,
+				  unsigned long start, unsigned long end,
+				  bool committed)
+{
+	return mtree_store_range(&record->committed, start, end - 1,
+				 committed ? REMOTEVM_COMMITTED : NULL,
+				 GFP_KERNEL_ACCOUNT);
+}
+
+/* Whether @addr is committed, and where that state ends. */
+static bool remotevm_committed_at(struct remotevm_mm *record,
+				  unsigned long addr, unsigned long *state_end)
+{
+	MA_STATE(mas, &record->committed, addr, addr);
+	void *entry;
+
+	mtree_lock(&record->committed);
+	entry = mas_walk(&mas);
+	*state_end = mas.last == ULONG_MAX ? ULONG_MAX : mas.last + 1;
+	mtree_unlock(&record->committed);
+	return entry;
+}
+
+/* Whether all of [start, end) is committed. */
+static bool remotevm_all_committed(struct remotevm_mm *record,
+				   unsigned long start, unsigned long end)
+{
+	unsigned long state_end;
+
+	return remotevm_committed_at(record, start, &state_end) &&
+	       state_end >= end;
+}
+
 static void remotevm_allocation_forget(struct remotevm_mm *record,
 				       struct remotevm_allocation *a)
 {
+	/* Best effort: the next allocation here sets its own state anyway. */
+	remotevm_set_committed(record, a->start, a->end, false);
 	mtree_erase(&record->allocations, a->start);
 	kfree(a);
 	if (!--record->nr_allocations)
@@ -311,7 +358,7 @@ static int remotevm_record_pin(struct remotevm_context *ctx)
 
 static int remotevm_record_add(struct remotevm_context *ctx,
 			       unsigned long start, unsigned long len,
-			       u32 protection)
+			       u32 protection, bool committed)
 {
 	struct remotevm_mm *record = ctx->record;
 	struct remotevm_allocation *a, *stale;
@@ -335,8 +382,10 @@ static int remotevm_record_add(struct remotevm_context *ctx,
 		remotevm_allocation_forget(record, stale);
 		index = start;
 	}
-	ret = mtree_insert_range(&record->allocations, start, a->end - 1, a,
-				 GFP_KERNEL_ACCOUNT);
+	ret = remotevm_set_committed(record, start, a->end, committed);
+	if (!ret)
+		ret = mtree_insert_range(&record->allocations, start, a->end - 1,
+					 a, GFP_KERNEL_ACCOUNT);
 	if (!ret && !record->nr_allocations) {
 		ret = remotevm_record_pin(ctx);
 		if (ret)
@@ -561,26 +610,6 @@ static bool remotevm_vma_is_private_anon(struct vm_area_struct *vma)
 }
 
 /*
- * Whether a VMA holds nothing of the target's: anonymous, private,
- * inaccessible and never faulted in (no anon_vma), so mapping over it
- * cannot destroy data. A userfaultfd-registered VMA never qualifies: an
- * unmap under it could wait for the monitor forever, here in the worker.
- */
-static bool remotevm_vma_is_empty(struct vm_area_struct *vma)
-{
-	return remotevm_vma_is_private_anon(vma) &&
-	       !(vma->vm_flags & REMOTEVM_VM_ACCESS) &&
-	       !vma->anon_vma && !userfaultfd_armed(vma);
-}
-
-/* Reserved: how remotevm maps a reservation (PROT_NONE, not accounted). */
-static bool remotevm_vma_is_reserved(struct vm_area_struct *vma)
-{
-	return !(vma->vm_flags & REMOTEVM_VM_ACCESS) &&
-	       (vma->vm_flags & VM_NORESERVE);
-}
-
-/*
  * Calls @fn for each VMA piece of [start, end), under the mmap lock, and
  * stops at its first error. A hole in the range is -EADDRNOTAVAIL: the
  * target unmapped something there.
@@ -745,7 +774,8 @@ mapped:
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
 
-	ret = remotevm_record_add(ctx, addr, len, alloc->page_protection);
+	ret = remotevm_record_add(ctx, addr, len, alloc->page_protection,
+				  commit);
 	if (ret) {
 		vm_munmap(addr, len);
 		return ret;
@@ -844,8 +874,9 @@ static void remotevm_allocation_lose(struct remotevm_context *ctx,
  * 6.12 puts the old mappings back on some failures. If the range is
  * neither empty nor still remotevm's as before (the target mapped
  * something there meanwhile), the allocation is given up: remotevm never
- * covers memory it does not hold. Returns 0, or -EADDRNOTAVAIL for a
- * lost allocation.
+ * covers memory it does not hold. Returns 0 when it mapped the range, 1
+ * when the old mappings are still there, -EADDRNOTAVAIL when the
+ * allocation is lost.
  */
 static int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
 			   unsigned long end, unsigned long prot,
@@ -858,7 +889,7 @@ static int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
 		return 0;
 	if (addr == -EEXIST &&
 	    !remotevm_walk(ctx->mm, start, end, remotevm_check_ours, NULL))
-		return 0;
+		return 1;
 	remotevm_allocation_lose(ctx, start);
 	return -EADDRNOTAVAIL;
 }
@@ -876,25 +907,45 @@ static int remotevm_remap(struct remotevm_context *ctx, unsigned long start,
 
 	if (!IS_ERR_VALUE(addr))
 		return 0;
-	remotevm_refill(ctx, start, start + len, PROT_NONE, MAP_NORESERVE);
+	if (!remotevm_refill(ctx, start, start + len, PROT_NONE, MAP_NORESERVE))
+		remotevm_set_committed(ctx->record, start, start + len, false);
 	return (long)addr;
 }
 
+struct remotevm_commit_scan {
+	struct remotevm_spans reserved;
+	struct remotevm_mm *record;
+};
+
 /*
- * Collects the empty (reserved) runs of a range to commit; committed
- * memory is left alone, anything else refused.
+ * Collects the reserved runs of a range to commit. Committed memory is
+ * left alone, and so is a reservation the target made accessible itself;
+ * one it wrote into (an anon_vma) or registered with a userfaultfd is
+ * refused.
  */
 static int remotevm_collect_reserved(struct vm_area_struct *vma,
 				     unsigned long start, unsigned long end,
 				     void *arg)
 {
-	if (!remotevm_vma_is_empty(vma)) {
-		if (remotevm_vma_is_private_anon(vma) &&
-		    (vma->vm_flags & REMOTEVM_VM_ACCESS))
-			return 0;
-		return userfaultfd_armed(vma) ? -EBUSY : -EADDRNOTAVAIL;
+	struct remotevm_commit_scan *scan =
+		container_of(arg, struct remotevm_commit_scan, reserved);
+	unsigned long state_end;
+
+	if (!remotevm_vma_is_private_anon(vma))
+		return -EADDRNOTAVAIL;
+	for (; start < end; start = state_end) {
+		bool committed = remotevm_committed_at(scan->record, start,
+						       &state_end);
+
+		state_end = min(state_end, end);
+		if (committed || (vma->vm_flags & REMOTEVM_VM_ACCESS))
+			continue;
+		if (userfaultfd_armed(vma))
+			return -EBUSY;
+		if (vma->anon_vma)
+			return -EADDRNOTAVAIL;
+		remotevm_spans_add(&scan->reserved, start, state_end, PROT_NONE);
 	}
-	remotevm_spans_add(arg, start, end, PROT_NONE);
 	return 0;
 }
 
@@ -907,7 +958,8 @@ static int remotevm_collect_reserved(struct vm_area_struct *vma,
 static int remotevm_commit(struct remotevm_context *ctx,
 			   struct remotevm_alloc *alloc, unsigned long prot)
 {
-	struct remotevm_spans runs;
+	struct remotevm_commit_scan scan = { .record = ctx->record };
+	struct remotevm_spans *runs = &scan.reserved;
 	unsigned long start, end;
 	int i, ret;
 
@@ -916,7 +968,7 @@ static int remotevm_commit(struct remotevm_context *ctx,
 	if (ret)
 		return ret;
 	ret = remotevm_collect_spans(ctx, start, end, remotevm_collect_reserved,
-				     &runs);
+				     runs);
 	if (ret)
 		return ret;
 	/*
@@ -925,17 +977,21 @@ static int remotevm_commit(struct remotevm_context *ctx,
 	 * would have to mprotect() and write into a remotevm reservation it
 	 * never allocated, which no correct program does.
 	 */
-	for (i = 0; i < runs.nr && !ret; i++)
-		ret = remotevm_remap(ctx, runs.span[i].start,
-				     runs.span[i].end - runs.span[i].start,
+	for (i = 0; i < runs->nr && !ret; i++)
+		ret = remotevm_remap(ctx, runs->span[i].start,
+				     runs->span[i].end - runs->span[i].start,
 				     prot, 0);
+	if (!ret)
+		ret = remotevm_set_committed(ctx->record, start, end, true);
+	else
+		i--;
 	/* The failing run is reserved again already; the ones before it too. */
 	if (ret)
-		for (i -= 2; i >= 0; i--)
-			remotevm_remap(ctx, runs.span[i].start,
-				       runs.span[i].end - runs.span[i].start,
+		while (i--)
+			remotevm_remap(ctx, runs->span[i].start,
+				       runs->span[i].end - runs->span[i].start,
 				       PROT_NONE, MAP_NORESERVE);
-	kvfree(runs.span);
+	kvfree(runs->span);
 	if (ret)
 		return ret;
 	alloc->allocated_address = start;
@@ -953,18 +1009,24 @@ static void remotevm_zap(struct vm_area_struct *vma, unsigned long start,
 #endif
 }
 
+struct remotevm_reset {
+	struct remotevm_mm *record;
+	bool undo;
+};
+
 /* MEM_RESET drops committed pages now; mlock()ed ones stay, as with madvise(). */
 static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
 				unsigned long end, void *arg)
 {
-	bool undo = *(bool *)arg;
+	const struct remotevm_reset *reset = arg;
 
-	if (!remotevm_vma_is_private_anon(vma) || remotevm_vma_is_reserved(vma))
+	if (!remotevm_vma_is_private_anon(vma) ||
+	    !remotevm_all_committed(reset->record, start, end))
 		return -EADDRNOTAVAIL;
 	/* madvise() would tell the monitor (UFFD_EVENT_REMOVE); we cannot. */
 	if (userfaultfd_armed(vma))
 		return -EBUSY;
-	if (!undo && !(vma->vm_flags & VM_LOCKED))
+	if (!reset->undo && !(vma->vm_flags & VM_LOCKED))
 		remotevm_zap(vma, start, end);
 	return 0;
 }
@@ -978,7 +1040,10 @@ static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
 static int remotevm_reset(struct remotevm_context *ctx,
 			  struct remotevm_alloc *alloc)
 {
-	bool undo = alloc->allocation_type == REMOTEVM_MEM_RESET_UNDO;
+	struct remotevm_reset reset = {
+		.record = ctx->record,
+		.undo = alloc->allocation_type == REMOTEVM_MEM_RESET_UNDO,
+	};
 	unsigned long start, end;
 	int ret;
 
@@ -986,10 +1051,10 @@ static int remotevm_reset(struct remotevm_context *ctx,
 					   &start, &end);
 	if (ret)
 		return ret;
-	ret = remotevm_walk(ctx->mm, start, end, remotevm_reset_pages, &undo);
+	ret = remotevm_walk(ctx->mm, start, end, remotevm_reset_pages, &reset);
 	if (ret)
 		return ret;
-	if (undo)
+	if (reset.undo)
 		return -ENODATA;
 	alloc->allocated_address = start;
 	alloc->allocated_size = end - start;
@@ -1052,7 +1117,15 @@ static int remotevm_decommit(struct remotevm_context *ctx,
 	if (ret)
 		return ret;
 	/* Back to reserved: contents discarded, no longer accounted. */
-	return remotevm_remap(ctx, start, end - start, PROT_NONE, MAP_NORESERVE);
+	ret = remotevm_remap(ctx, start, end - start, PROT_NONE, MAP_NORESERVE);
+	if (ret)
+		return ret;
+	if (remotevm_set_committed(ctx->record, start, end, false)) {
+		/* Reserved pages the record calls committed are not ours to touch. */
+		remotevm_allocation_lose(ctx, start);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int remotevm_release_allocation(struct remotevm_context *ctx,
@@ -1126,14 +1199,25 @@ static u32 remotevm_vma_protection(struct vm_area_struct *vma)
 		     REMOTEVM_PAGE_EXECUTE_READWRITE;
 }
 
-/* Inaccessible anonymous or file memory counts as reserved, as on Windows. */
-static bool remotevm_vma_counts_reserved(struct vm_area_struct *vma,
-					 bool remotevm)
+/*
+ * Whether the VMA after a region's last one looks the same, so that the
+ * region goes on. Of memory remotevm did not make, inaccessible anonymous
+ * or file memory counts as reserved, as on Windows; remotevm's own pages
+ * keep to the state its record gives them.
+ */
+static bool remotevm_region_continues(struct vm_area_struct *next,
+				      bool remotevm, u32 state, u32 protect,
+				      u32 type)
 {
-	if (vma->vm_flags & REMOTEVM_VM_ACCESS)
+	bool accessible = next->vm_flags & REMOTEVM_VM_ACCESS;
+	bool private = type == REMOTEVM_MEM_PRIVATE;
+
+	if (remotevm_vma_is_private_anon(next) != private)
 		return false;
-	/* Committed PAGE_NOACCESS memory of remotevm's is accounted. */
-	return !remotevm || remotevm_vma_is_reserved(vma);
+	if (state == REMOTEVM_MEM_RESERVE)
+		return remotevm || !accessible;
+	return (remotevm || accessible) &&
+	       remotevm_vma_protection(next) == protect;
 }
 
 /*
@@ -1183,7 +1267,7 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 	struct vm_area_struct *vma = find_vma(ctx->mm, addr), *next;
 	struct remotevm_allocation *a;
 	unsigned long lo, hi, end;
-	bool image = false;
+	bool image = false, reserved;
 	u32 state, protect, type;
 
 	memset(region, 0, sizeof(*region));
@@ -1198,14 +1282,18 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 
 	a = remotevm_allocation_at(ctx->record, addr);
 	if (a) {
+		unsigned long state_end;
+
+		reserved = !remotevm_committed_at(ctx->record, addr, &state_end);
 		lo = a->start;
-		hi = a->end;
+		hi = min(a->end, state_end);
 		region->allocation_protect = a->protection;
 	} else {
 		remotevm_mapping_bounds(ctx->mm, vma, mapping);
 		lo = mapping->start;
 		hi = mapping->end;
 		image = mapping->image;
+		reserved = !(vma->vm_flags & REMOTEVM_VM_ACCESS);
 		region->allocation_protect =
 			remotevm_vma_protection(find_vma(ctx->mm, lo));
 	}
@@ -1215,17 +1303,13 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 		type = REMOTEVM_MEM_PRIVATE;
 	else
 		type = image ? REMOTEVM_MEM_IMAGE : REMOTEVM_MEM_MAPPED;
-	state = remotevm_vma_counts_reserved(vma, a) ? REMOTEVM_MEM_RESERVE :
-						       REMOTEVM_MEM_COMMIT;
-	protect = state == REMOTEVM_MEM_COMMIT ? remotevm_vma_protection(vma) : 0;
+	state = reserved ? REMOTEVM_MEM_RESERVE : REMOTEVM_MEM_COMMIT;
+	protect = reserved ? 0 : remotevm_vma_protection(vma);
 
-	/* The region goes on while the pages look the same. */
 	end = vma->vm_end;
 	while (end < hi && (next = find_vma(ctx->mm, end)) &&
 	       next->vm_start == end &&
-	       remotevm_vma_counts_reserved(next, a) == (state == REMOTEVM_MEM_RESERVE) &&
-	       (state == REMOTEVM_MEM_RESERVE || remotevm_vma_protection(next) == protect) &&
-	       remotevm_vma_is_private_anon(next) == (type == REMOTEVM_MEM_PRIVATE))
+	       remotevm_region_continues(next, a, state, protect, type))
 		end = next->vm_end;
 
 	region->state = state;
@@ -1361,6 +1445,7 @@ static int remotevm_range_is_zero(struct remotevm_context *ctx,
 /* The protections the range has now, to put back if the remap fails. */
 struct remotevm_protect_scan {
 	struct remotevm_spans old;
+	struct remotevm_mm *record;
 	u32 old_protection;
 	u32 new_protection;
 	bool unchanged;
@@ -1375,7 +1460,8 @@ static int remotevm_scan_committed(struct vm_area_struct *vma,
 		container_of(arg, struct remotevm_protect_scan, old);
 	u32 protection = remotevm_vma_protection(vma);
 
-	if (!remotevm_vma_is_private_anon(vma) || remotevm_vma_is_reserved(vma))
+	if (!remotevm_vma_is_private_anon(vma) ||
+	    !remotevm_all_committed(scan->record, start, end))
 		return -EADDRNOTAVAIL;
 	if (userfaultfd_armed(vma))
 		return -EBUSY;
@@ -1423,6 +1509,7 @@ static int remotevm_protect(struct remotevm_context *ctx,
 			    struct remotevm_protect *protect)
 {
 	struct remotevm_protect_scan scan = {
+		.record = ctx->record,
 		.new_protection = protect->new_protection,
 		.unchanged = true,
 	};
@@ -2059,7 +2146,8 @@ static u32 remotevm_reserve_run(struct remotevm_context *ctx,
 		struct remotevm_alloc *alloc = &ops[i].alloc;
 		unsigned long start = addr + (count - 1 - i) * len;
 
-		if (remotevm_record_add(ctx, start, len, first->page_protection)) {
+		if (remotevm_record_add(ctx, start, len, first->page_protection,
+					commit)) {
 			/* What is left is below what was handed out. */
 			vm_munmap(addr, start + len - addr);
 			return i;
