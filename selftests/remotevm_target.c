@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -95,18 +97,63 @@ static void catch_signals(void)
 	}
 }
 
+static pthread_t main_thread;
+static volatile pid_t spare_tid;
+
+static pid_t my_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* A thread that only exists, so that the process has a non-leader TID. */
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&spare_tid, my_tid(), __ATOMIC_RELEASE);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A CLONE_VM child: another process in the target's mm, doing nothing. */
+static int idle_sibling(void *arg)
+{
+	(void)arg;
+	for (;;)
+		syscall(SYS_pause);
+	return 0;
+}
+
+static int serve(void);
+
+/* Serves commands once the thread that did until now has exited. */
+static void *successor(void *arg)
+{
+	(void)arg;
+	pthread_join(main_thread, NULL);
+	printf("ok %d\n", (int)my_tid());
+	serve();
+	exit(0);
+	return NULL;
+}
+
 int main(void)
 {
 	/* No heap from stdio: tests compare the target's maps before and after. */
 	static char stdin_buffer[4096];
-	char line[512], arg[256];
-	unsigned long long a, b, c;
 
 	setvbuf(stdin, stdin_buffer, _IOFBF, sizeof(stdin_buffer));
 	setvbuf(stdout, NULL, _IONBF, 0);
 	catch_signals();
 	printf("ready %d %llx\n", (int)getpid(),
 	       (unsigned long long)(uintptr_t)&main);
+	return serve();
+}
+
+static int serve(void)
+{
+	char line[512], arg[256];
+	unsigned long long a, b, c;
 
 	while (fgets(line, sizeof(line), stdin)) {
 		char cmd = line[0];
@@ -225,6 +272,41 @@ int main(void)
 			execl(arg, arg, (char *)NULL);
 			printf("err %d\n", errno);
 			break;
+		case 'T': {	/* T: start a thread that idles; its TID */
+			pthread_t thread;
+
+			spare_tid = 0;
+			if ((errno = pthread_create(&thread, NULL, idle_thread, NULL))) {
+				printf("err %d\n", errno);
+				break;
+			}
+			while (!__atomic_load_n(&spare_tid, __ATOMIC_ACQUIRE))
+				sched_yield();
+			printf("ok %d\n", (int)spare_tid);
+			break;
+		}
+		case 'H': {	/* H: a new thread serves, this one pthread_exit()s */
+			pthread_t thread;
+
+			main_thread = pthread_self();
+			if ((errno = pthread_create(&thread, NULL, successor, NULL))) {
+				printf("err %d\n", errno);
+				break;
+			}
+			/* The successor answers, once this thread is gone. */
+			pthread_exit(NULL);
+		}
+		case 'C': {	/* C: clone(CLONE_VM) a process sharing this mm; its pid */
+			static char stack[16384] __attribute__((aligned(16)));
+			int pid = clone(idle_sibling, stack + sizeof(stack),
+					CLONE_VM | SIGCHLD, NULL);
+
+			if (pid < 0)
+				printf("err %d\n", errno);
+			else
+				printf("ok %d\n", pid);
+			break;
+		}
 		case 'X':
 			return 0;
 		default:
