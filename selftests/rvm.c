@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -192,28 +193,11 @@ struct remotevm_op release_op(uint64_t addr)
 /* The worker kthread of the one handle attached to @target, or -1. */
 pid_t worker_of(pid_t target)
 {
-	char name[32], path[300], comm[32];
+	char name[32];
 	pid_t worker = -1;
-	struct dirent *d;
-	DIR *proc;
-	FILE *f;
 
 	snprintf(name, sizeof(name), "remotevm/%d\n", target);
-	proc = opendir("/proc");
-	if (!proc)
-		return -1;
-	while (worker < 0 && (d = readdir(proc))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, name))
-			worker = atoi(d->d_name);
-		fclose(f);
-	}
-	closedir(proc);
+	count_comm_prefix(name, &worker);
 	return worker;
 }
 
@@ -280,7 +264,7 @@ long long task_ticks(pid_t pid)
  * How many tasks, kernel threads included, have a comm starting with
  * @prefix (as /proc/PID/comm shows it); -1 if /proc cannot be read.
  */
-int count_comm_prefix(const char *prefix)
+int count_comm_prefix(const char *prefix, pid_t *first)
 {
 	size_t len = strlen(prefix);
 	char path[300], comm[32];
@@ -299,8 +283,9 @@ int count_comm_prefix(const char *prefix)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, prefix, len))
-			count++;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, prefix, len) &&
+		    !count++ && first)
+			*first = atoi(d->d_name);
 		fclose(f);
 	}
 	closedir(proc);
@@ -329,4 +314,12 @@ long proc_mem_read(pid_t pid, uint64_t addr, void *buf, uint64_t len)
 	}
 	close(fd);
 	return done || !len ? (long)done : -err;
+}
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -81,14 +81,18 @@ long long task_ticks(pid_t pid);
 
 /*
  * How many tasks, kernel threads included, have a comm starting with
- * @prefix (as /proc/PID/comm shows it); -1 if /proc cannot be read.
+ * @prefix (as /proc/PID/comm shows it, with its newline), and the pid of
+ * the first in *@first if not NULL; -1 if /proc cannot be read.
  */
-int count_comm_prefix(const char *prefix);
+int count_comm_prefix(const char *prefix, pid_t *first);
 
 /*
  * Reads [addr, addr+len) of process @pid through /proc/PID/mem, as a
  * debugger would: bytes read, or -errno.
  */
 long proc_mem_read(pid_t pid, uint64_t addr, void *buf, uint64_t len);
+
+/* CLOCK_MONOTONIC in seconds. */
+double now(void);
 
 #endif

@@ -35,14 +35,6 @@
 
 #define NOACCESS	REMOTEVM_PAGE_NOACCESS
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A target, a handle attached to it, and whatever else a test started. */
 FIXTURE(target) {
 	struct target t;

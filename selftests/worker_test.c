@@ -33,14 +33,6 @@
 
 #define GRANULE	REMOTEVM_ALLOCATION_GRANULARITY
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Waits up to @secs for @pid to be reaped: 1 if it was, 0 if not. */
 static int reaped_within(pid_t pid, double secs)
 {
@@ -104,7 +96,7 @@ TEST_F_TIMEOUT(nothing, handles_on_one_target_share_one_kernel_thread, 90)
 
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &nofile));
 	/* Workers of anything else (a shared pool, say) are not counted. */
-	before = count_comm_prefix("remotevm/");
+	before = count_comm_prefix("remotevm/", NULL);
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, target_start(&t));
 
@@ -123,10 +115,10 @@ TEST_F_TIMEOUT(nothing, handles_on_one_target_share_one_kernel_thread, 90)
 		ASSERT_EQ(0, rvm_attach(dev[n], t.pid))
 			TH_LOG("attach of handle %d: %s", n, strerror(errno));
 		if ((n + 1) % CHECK_EVERY == 0)
-			threads = count_comm_prefix("remotevm/") - before;
+			threads = count_comm_prefix("remotevm/", NULL) - before;
 	}
 	TH_LOG("%d handles attached in %.1f s", n, now() - start);
-	threads = count_comm_prefix("remotevm/") - before;
+	threads = count_comm_prefix("remotevm/", NULL) - before;
 	EXPECT_GE(1, threads)
 		TH_LOG("%d handles on one target: %d remotevm/ kernel threads", n, threads);
 	if (threads <= 1) {
@@ -154,7 +146,7 @@ TEST_F_TIMEOUT(nothing, handles_on_one_target_share_one_kernel_thread, 90)
 	TH_LOG("%d handles closed in %.1f s", n, now() - start);
 	/* With the last handle, the worker goes too. */
 	start = now();
-	while ((threads = count_comm_prefix("remotevm/") - before) > 0 &&
+	while ((threads = count_comm_prefix("remotevm/", NULL) - before) > 0 &&
 	       now() - start < 10)
 		usleep(100000);
 	EXPECT_EQ(0, threads)
