@@ -115,6 +115,7 @@ struct remotevm_mm {
 	struct mmu_notifier notifier;
 	struct mutex lock;		/* serialises operations on this mm */
 	struct task_struct *busy_worker; /* the worker holding the lock */
+	bool clobbered;			/* the worker unmapped a lost range */
 	struct maple_tree allocations;	/* start..end-1 -> allocation */
 	/*
 	 * Which pages of the allocations are committed (the others are
@@ -305,8 +306,14 @@ static void remotevm_mm_release(struct mmu_notifier *notifier,
 
 /*
  * An unmap by anyone but our worker (the target's munmap(), mremap() or
- * mmap(MAP_FIXED)) takes the range out of remotevm's hands. May be called
- * where sleeping is not allowed: only the tree's spinlock.
+ * mmap(MAP_FIXED)) takes the range out of remotevm's hands. An unmap by
+ * our worker of a range that became lost since the worker checked it
+ * means the target unmapped it and may have mapped something of its own
+ * there in between: vm_munmap() and vm_mmap() take the mmap lock
+ * themselves, so no exported call checks and unmaps under one hold, and
+ * that memory is gone by now. It cannot be prevented, only reported
+ * (remotevm_take_clobbered()). May be called where sleeping is not
+ * allowed: only the tree's spinlock.
  */
 static int remotevm_mm_invalidate_range_start(struct mmu_notifier *notifier,
 					      const struct mmu_notifier_range *range)
@@ -314,15 +321,18 @@ static int remotevm_mm_invalidate_range_start(struct mmu_notifier *notifier,
 	MA_STATE(mas, &remotevm_record(notifier)->allocations, range->start,
 		 range->start);
 	struct remotevm_mm *record = remotevm_record(notifier);
+	bool ours = READ_ONCE(record->busy_worker) == current;
 	struct remotevm_allocation *a;
 
-	/* Our worker's own unmaps are remotevm's business, not a loss. */
-	if (range->event != MMU_NOTIFY_UNMAP ||
-	    READ_ONCE(record->busy_worker) == current)
+	if (range->event != MMU_NOTIFY_UNMAP)
 		return 0;
 	mtree_lock(&record->allocations);
-	mas_for_each(&mas, a, range->end - 1)
-		WRITE_ONCE(a->lost, true);
+	mas_for_each(&mas, a, range->end - 1) {
+		if (!ours)
+			WRITE_ONCE(a->lost, true);
+		else if (READ_ONCE(a->lost))
+			record->clobbered = true;
+	}
 	mtree_unlock(&record->allocations);
 	return 0;
 }
@@ -1758,6 +1768,7 @@ static int remotevm_run(struct remotevm_context *ctx,
 	remotevm_adopt_rlimits(ctx->task);
 	mutex_lock(&ctx->record->lock);
 	WRITE_ONCE(ctx->record->busy_worker, current);
+	ctx->record->clobbered = false;
 	ret = req->fn(ctx, req->arg);
 	WRITE_ONCE(ctx->record->busy_worker, NULL);
 	mutex_unlock(&ctx->record->lock);
@@ -2199,6 +2210,21 @@ static u32 remotevm_release_run(struct remotevm_context *ctx,
 	return count;
 }
 
+/*
+ * Whether the last operation unmapped a range the target had taken back
+ * meanwhile (see remotevm_mm_invalidate_range_start()): -ESTALE, and a
+ * warning, as memory the target mapped there may be gone.
+ */
+static int remotevm_take_clobbered(struct remotevm_context *ctx)
+{
+	if (!ctx->record->clobbered)
+		return 0;
+	ctx->record->clobbered = false;
+	pr_warn_ratelimited("pid %d unmapped remotevm memory during an operation on it; what it mapped there since may be lost\n",
+			    task_tgid_nr(ctx->task));
+	return -ESTALE;
+}
+
 /* Runs the ops in order; stops at the first failure. */
 static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 {
@@ -2209,12 +2235,19 @@ static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 		u32 left = list->count - list->completed;
 		u32 done = remotevm_reserve_run(ctx, op, left) ?:
 			   remotevm_release_run(ctx, op, left);
+		int clobbered = remotevm_take_clobbered(ctx);
 
 		if (done) {
 			list->completed += done;
-			continue;
+			if (!clobbered)
+				continue;
+			/* The run is done; its last op says what it met. */
+			list->completed--;
+			op = &list->ops[list->completed];
+			op->error = clobbered;
+			return clobbered;
 		}
-		op->error = remotevm_run_op(ctx, op);
+		op->error = remotevm_run_op(ctx, op) ?: remotevm_take_clobbered(ctx);
 		if (op->error)
 			return op->error;
 		list->completed++;

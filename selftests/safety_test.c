@@ -34,6 +34,7 @@
 #include "target.h"
 
 #define NOACCESS	REMOTEVM_PAGE_NOACCESS
+#define GRANULE		REMOTEVM_ALLOCATION_GRANULARITY
 
 /* A target, a handle attached to it, and whatever else a test started. */
 FIXTURE(target) {
@@ -668,6 +669,112 @@ TEST_F(target, reset_of_a_userfaultfd_range_is_ebusy_and_keeps_data)
 		differ += buf[i] != 0x77;
 	ASSERT_EQ(0, differ);
 	EXPECT_EQ(0x77, target_read(&self->t, addr, 4 * PAGE));
+}
+
+/* ------------------------------------------------------------------ */
+/* Check, then act (finding 7)                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * remotevm checks a range and then unmaps it, in two mmap lock holds: no
+ * exported call checks and unmaps under one. A target that mremap()s a
+ * page of its own over part of the allocation in between loses that page.
+ * What must hold: remotevm sees it (the range became lost during the
+ * release) and says so with ESTALE, instead of reporting a clean release.
+ * The target does nothing else; a page of its own that is gone when the
+ * release returns was unmapped by remotevm, as nothing else unmaps it.
+ */
+struct clobber {
+	volatile int stop;
+	volatile int allocated;	/* the tool has made its allocation */
+	volatile int released;	/* and asked remotevm to release it */
+	volatile int destroyed;
+};
+
+static void spin(unsigned int loops)
+{
+	while (loops--)
+		__asm__ volatile("" ::: "memory");
+}
+
+/*
+ * Each time the tool has allocated, remaps a page of its own over part of
+ * it after a delay that sweeps across the tool's release.
+ */
+static void __attribute__((noreturn)) remap_into(struct clobber *c,
+						       uint64_t base)
+{
+	void *where = (void *)(uintptr_t)(base + PAGE);
+	unsigned int round = 0;
+	unsigned char present;
+	uint8_t *page;
+
+	while (!c->stop) {
+		if (!c->allocated)
+			continue;
+		page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			_exit(1);
+		page[0] = 0x5a;
+		spin(round++ % 64 * 2000);
+		if (mremap(page, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   where) == MAP_FAILED)
+			_exit(2);
+		while (!c->released && !c->stop)
+			;
+		if (mincore(where, PAGE, &present) && errno == ENOMEM)
+			c->destroyed++;
+		/* What remotevm left (it leaves a range the target took back). */
+		munmap((void *)(uintptr_t)base, GRANULE);
+		c->released = 0;
+		c->allocated = 0;
+	}
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(target, release_racing_a_target_remap_reports_estale, 90)
+{
+	struct clobber *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int dev = self->dev, stale = 0, released = 0;
+	double deadline = now() + 40;
+	uint64_t base;
+	void *hole;
+	pid_t target;
+
+	/* Its own target: the fixture's does not do this. */
+	ASSERT_NE(MAP_FAILED, c);
+	/* A free 64 KiB-aligned range, free in the child too: it is a copy. */
+	hole = mmap(NULL, 4 * GRANULE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	base = ((uintptr_t)hole + GRANULE - 1) & ~(uint64_t)(GRANULE - 1);
+	munmap(hole, 4 * GRANULE);
+	target = fork();
+	ASSERT_LE(0, target);
+	if (!target)
+		remap_into(c, base);
+	ASSERT_EQ(0, rvm_attach(dev, target));
+
+	while (now() < deadline && (!c->destroyed || released < 200)) {
+		while (c->allocated && now() < deadline)
+			;
+		ASSERT_EQ(0, rvm_alloc(dev, base, GRANULE, RESERVE | COMMIT, RW,
+				       NULL));
+		c->allocated = 1;
+		released++;
+		if (rvm_free(dev, base, 0, RELEASE) == -ESTALE)
+			stale++;
+		c->released = 1;
+	}
+	c->stop = 1;
+	waitpid(target, NULL, 0);
+	TH_LOG("%d releases: %d pages of the target's destroyed, %d ESTALE",
+	       released, c->destroyed, stale);
+	/* Without a hit the test proves nothing: fail, do not pass. */
+	ASSERT_LT(0, c->destroyed) TH_LOG("the race window was never hit");
+	EXPECT_LE(c->destroyed, stale);
 }
 
 /* ------------------------------------------------------------------ */
