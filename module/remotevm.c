@@ -650,12 +650,28 @@ static int remotevm_walk(struct mm_struct *mm, unsigned long start,
 	return ret;
 }
 
-/* Memory remotevm may unmap: anonymous, private, no userfaultfd. */
+/*
+ * What a remap keeps of the target's own settings of its VMAs: mlock()
+ * (MAP_LOCKED). The others (madvise() flags such as MADV_DONTFORK or
+ * MADV_WIPEONFORK, anon names, memory policy) cannot be given to vm_mmap()
+ * and are lost.
+ */
+static unsigned long remotevm_kept_flags(struct vm_area_struct *vma)
+{
+	return vma->vm_flags & VM_LOCKED ? MAP_LOCKED : 0;
+}
+
+/*
+ * Memory remotevm may unmap: anonymous, private, no userfaultfd. With an
+ * @arg, collects the mmap flags a remap of it keeps there.
+ */
 static int remotevm_check_ours(struct vm_area_struct *vma, unsigned long start,
 			       unsigned long end, void *arg)
 {
 	if (!remotevm_vma_is_private_anon(vma))
 		return -EADDRNOTAVAIL;
+	if (arg)
+		*(unsigned long *)arg |= remotevm_kept_flags(vma);
 	return userfaultfd_armed(vma) ? -EBUSY : 0;
 }
 
@@ -925,6 +941,7 @@ static int remotevm_remap(struct remotevm_context *ctx, unsigned long start,
 struct remotevm_commit_scan {
 	struct remotevm_spans reserved;
 	struct remotevm_mm *record;
+	unsigned long kept;	/* see remotevm_kept_flags() */
 };
 
 /*
@@ -954,6 +971,7 @@ static int remotevm_collect_reserved(struct vm_area_struct *vma,
 			return -EBUSY;
 		if (vma->anon_vma)
 			return -EADDRNOTAVAIL;
+		scan->kept |= remotevm_kept_flags(vma);
 		remotevm_spans_add(&scan->reserved, start, state_end, PROT_NONE);
 	}
 	return 0;
@@ -990,7 +1008,7 @@ static int remotevm_commit(struct remotevm_context *ctx,
 	for (i = 0; i < runs->nr && !ret; i++)
 		ret = remotevm_remap(ctx, runs->span[i].start,
 				     runs->span[i].end - runs->span[i].start,
-				     prot, 0);
+				     prot, scan.kept);
 	if (!ret)
 		ret = remotevm_set_committed(ctx->record, start, end, true);
 	else
@@ -1000,7 +1018,7 @@ static int remotevm_commit(struct remotevm_context *ctx,
 		while (i--)
 			remotevm_remap(ctx, runs->span[i].start,
 				       runs->span[i].end - runs->span[i].start,
-				       PROT_NONE, MAP_NORESERVE);
+				       PROT_NONE, MAP_NORESERVE | scan.kept);
 	kvfree(runs->span);
 	if (ret)
 		return ret;
@@ -1107,7 +1125,7 @@ static int remotevm_decommit(struct remotevm_context *ctx,
 {
 	struct remotevm_allocation *a = remotevm_allocation_at(ctx->record,
 							      free->address);
-	unsigned long start, end;
+	unsigned long start, end, kept = 0;
 	int ret;
 
 	if (!a)
@@ -1123,11 +1141,12 @@ static int remotevm_decommit(struct remotevm_context *ctx,
 	} else {
 		return -EINVAL;	/* size 0 means the whole allocation, from its base */
 	}
-	ret = remotevm_walk(ctx->mm, start, end, remotevm_check_ours, NULL);
+	ret = remotevm_walk(ctx->mm, start, end, remotevm_check_ours, &kept);
 	if (ret)
 		return ret;
 	/* Back to reserved: contents discarded, no longer accounted. */
-	ret = remotevm_remap(ctx, start, end - start, PROT_NONE, MAP_NORESERVE);
+	ret = remotevm_remap(ctx, start, end - start, PROT_NONE,
+			     MAP_NORESERVE | kept);
 	if (ret)
 		return ret;
 	if (remotevm_set_committed(ctx->record, start, end, false)) {
@@ -1456,6 +1475,7 @@ static int remotevm_range_is_zero(struct remotevm_context *ctx,
 struct remotevm_protect_scan {
 	struct remotevm_spans old;
 	struct remotevm_mm *record;
+	unsigned long kept;	/* see remotevm_kept_flags() */
 	u32 old_protection;
 	u32 new_protection;
 	bool unchanged;
@@ -1480,6 +1500,7 @@ static int remotevm_scan_committed(struct vm_area_struct *vma,
 	/* VM_READ, VM_WRITE and VM_EXEC are PROT_READ, PROT_WRITE and PROT_EXEC. */
 	remotevm_spans_add(&scan->old, start, end,
 			   vma->vm_flags & REMOTEVM_VM_ACCESS);
+	scan->kept |= remotevm_kept_flags(vma);
 	scan->unchanged &= protection == scan->new_protection;
 	/* Without an anon_vma no page was ever written: all zero. */
 	scan->may_have_data |= !!vma->anon_vma;
@@ -1491,16 +1512,17 @@ static int remotevm_scan_committed(struct vm_area_struct *vma,
  * before, or the allocation is lost (-EADDRNOTAVAIL).
  */
 static int remotevm_restore(struct remotevm_context *ctx,
-			    const struct remotevm_spans *old,
+			    const struct remotevm_spans *old, unsigned long kept,
 			    unsigned long start, void *contents,
 			    unsigned long len)
 {
 	int i, ret = 0;
 
-	for (i = 0; i < old->nr && !ret; i++)
+	for (i = 0; i < old->nr && ret >= 0; i++)
 		ret = remotevm_refill(ctx, old->span[i].start, old->span[i].end,
-				      old->span[i].prot, 0);
-	if (!ret && contents && remotevm_access(ctx, start, contents, len, true)) {
+				      old->span[i].prot, kept);
+	if (ret >= 0 && contents &&
+	    remotevm_access(ctx, start, contents, len, true)) {
 		remotevm_allocation_lose(ctx, start);
 		ret = -EADDRNOTAVAIL;
 	}
@@ -1565,10 +1587,12 @@ static int remotevm_protect(struct remotevm_context *ctx,
 			goto out;
 	}
 	remotevm_prot(protect->new_protection, &prot);
-	addr = remotevm_map(start, len, prot, MAP_FIXED);
+	addr = remotevm_map(start, len, prot, MAP_FIXED | scan.kept);
 	if (IS_ERR_VALUE(addr)) {
-		ret = remotevm_restore(ctx, &scan.old, start, contents, len) ?:
-		      (long)addr;
+		ret = remotevm_restore(ctx, &scan.old, scan.kept, start,
+				       contents, len);
+		if (ret >= 0)
+			ret = (long)addr;
 		goto out;
 	}
 	/* Written into the mapping just made, in the mm the handle is bound to. */

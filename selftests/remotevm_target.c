@@ -242,6 +242,13 @@ static int serve(void)
 			else
 				printf("ok\n");
 			break;
+		case 'Y':	/* Y addr len: mlock */
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			if (mlock((void *)(uintptr_t)a, b))
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
 		case 'A': {	/* A resource soft: setrlimit */
 			struct rlimit rl;
 

@@ -323,3 +323,26 @@ double now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+int smaps_vmflag(pid_t pid, uint64_t addr, const char *flag)
+{
+	char path[64], line[512], want[8];
+	unsigned long long start, end;
+	int inside = 0, found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	snprintf(want, sizeof(want), " %s", flag);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx ", &start, &end) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			inside = addr >= start && addr < end;
+		else if (inside && !strncmp(line, "VmFlags:", 8))
+			found = strstr(line + 8, want) != NULL;
+	}
+	fclose(f);
+	return found;
+}

@@ -672,6 +672,32 @@ TEST_F(target, reset_of_a_userfaultfd_range_is_ebusy_and_keeps_data)
 }
 
 /* ------------------------------------------------------------------ */
+/* What a remap keeps of the target's settings (finding 14)           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * PROTECT and DECOMMIT map pages afresh; memory the target mlock()ed stays
+ * locked (MAP_LOCKED), as it would through mprotect(). Old code: unlocked.
+ */
+TEST_F(target, remaps_keep_the_targets_mlock)
+{
+	uint64_t addr;
+
+	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 4 * PAGE, RESERVE | COMMIT, RW, &addr));
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "Y %llx %llx",
+			       (unsigned long long)addr, 4 * PAGE));
+	ASSERT_EQ(1, smaps_vmflag(self->t.pid, addr, "lo"));
+	/* mlock() populated zero pages: no data, so no copy is needed. */
+	ASSERT_EQ(0, rvm_protect(self->dev, addr, 2 * PAGE,
+				 REMOTEVM_PAGE_READONLY, 0, NULL));
+	EXPECT_EQ(1, smaps_vmflag(self->t.pid, addr, "lo"));
+	EXPECT_EQ(0, target_read(&self->t, addr, 2 * PAGE));
+	ASSERT_EQ(0, rvm_free(self->dev, addr + 2 * PAGE, 2 * PAGE, DECOMMIT));
+	EXPECT_EQ(1, smaps_vmflag(self->t.pid, addr + 2 * PAGE, "lo"));
+}
+
+/* ------------------------------------------------------------------ */
 /* Check, then act (finding 7)                                        */
 /* ------------------------------------------------------------------ */
 
