@@ -459,6 +459,24 @@ static bool remotevm_stride_valid(u32 stride, size_t ver0)
 	       IS_ALIGNED(stride, sizeof(u64));
 }
 
+/*
+ * Execute-only, as Windows means it: the pages stay readable. do_mmap()
+ * gives exactly PROT_EXEC the mm's execute-only protection key on a CPU
+ * with protection keys, which no thread of the target may read (their
+ * PKRU denies it), and sets that up in the worker's own PKRU. PROT_SEM,
+ * which x86 ignores, keeps the prot from being exactly PROT_EXEC.
+ */
+#define REMOTEVM_PROT_EXEC_ONLY	(PROT_EXEC | PROT_SEM)
+
+/* PROT_* that maps pages with the access of @vm_flags again. */
+static unsigned long remotevm_access_prot(unsigned long vm_flags)
+{
+	/* VM_READ, VM_WRITE and VM_EXEC are PROT_READ, PROT_WRITE and PROT_EXEC. */
+	unsigned long prot = vm_flags & REMOTEVM_VM_ACCESS;
+
+	return prot == PROT_EXEC ? REMOTEVM_PROT_EXEC_ONLY : prot;
+}
+
 /* PAGE_* base protection -> PROT_*, or -errno. Exactly one base bit. */
 static int remotevm_prot(u32 protection, unsigned long *prot)
 {
@@ -476,7 +494,7 @@ static int remotevm_prot(u32 protection, unsigned long *prot)
 		*prot = PROT_READ | PROT_WRITE;
 		return 0;
 	case REMOTEVM_PAGE_EXECUTE:
-		*prot = PROT_EXEC;
+		*prot = REMOTEVM_PROT_EXEC_ONLY;
 		return 0;
 	case REMOTEVM_PAGE_EXECUTE_READ:
 		*prot = PROT_READ | PROT_EXEC;
@@ -1497,9 +1515,8 @@ static int remotevm_scan_committed(struct vm_area_struct *vma,
 		return -EBUSY;
 	if (!scan->old.nr)
 		scan->old_protection = protection;
-	/* VM_READ, VM_WRITE and VM_EXEC are PROT_READ, PROT_WRITE and PROT_EXEC. */
 	remotevm_spans_add(&scan->old, start, end,
-			   vma->vm_flags & REMOTEVM_VM_ACCESS);
+			   remotevm_access_prot(vma->vm_flags));
 	scan->kept |= remotevm_kept_flags(vma);
 	scan->unchanged &= protection == scan->new_protection;
 	/* Without an anon_vma no page was ever written: all zero. */
