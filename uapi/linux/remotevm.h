@@ -4,9 +4,10 @@
  * counterpart of VirtualAllocEx / IJsDebugDataTarget::AllocateVirtualMemory.
  *
  * An open file of /dev/remotevm is a handle. REMOTEVM_IOC_ATTACH binds it,
- * once, to a target process; every later operation on the handle acts on
- * that process's address space until the process exits or execs, after
- * which operations fail with ESRCH.
+ * once, to a target process (a thread group, never one of its threads);
+ * every later operation on the handle acts on that process's address
+ * space until the process exits or execs, after which operations fail
+ * with ESRCH.
  *
  * Every ioctl argument is an extensible struct: the struct size is encoded
  * in the ioctl number, an older (smaller) struct is zero-extended, a newer
@@ -79,7 +80,7 @@ struct remotevm_api {
 
 /* REMOTEVM_IOC_ATTACH: bind this handle to a target process. */
 struct remotevm_attach {
-	__u32 pid;	/* target, as seen in the caller's pid namespace */
+	__u32 pid;	/* target process (not a thread id), in the caller's pid namespace */
 	__s32 mem_fd;	/* /proc/<pid>/mem opened O_RDWR by the caller */
 	__u64 flags;	/* REMOTEVM_ATTACH_* */
 	/*
@@ -166,8 +167,9 @@ struct remotevm_query {
  * modules no way to change the protection of pages in place, so pages are
  * mapped afresh: without REMOTEVM_PROTECT_COPY that is done only where the
  * pages hold no data yet (else EBUSY); with it, the contents are copied
- * over, which is not atomic: the target must leave the range alone
- * during the call, as with a debugger patching code.
+ * over. Neither is atomic: the target must leave the range alone during
+ * the call (a write it makes there meanwhile may be lost), as with a
+ * debugger patching code.
  */
 struct remotevm_protect {
 	__u64 address;
