@@ -83,7 +83,7 @@
 #define REMOTEVM_MAX_ALLOCATIONS	65536
 /* REMOTEVM_PROTECT_COPY holds the contents in kernel memory meanwhile. */
 #define REMOTEVM_PROTECT_COPY_MAX	SZ_64M
-/* How long closing a handle waits for its release-on-close before aborting it. */
+/* How long closing a handle waits for its release-on-close to make progress. */
 #define REMOTEVM_CLOSE_TIMEOUT		(5 * HZ)
 
 /*
@@ -149,6 +149,7 @@ struct remotevm_handle {
 	bool in_session;		/* the worker is in remotevm_work() */
 	bool closing;			/* ends a polling session at once */
 	struct remotevm_request *next;	/* handed to that session */
+	unsigned long released_on_close; /* progress of the release on close */
 };
 
 /* What the worker adopted from the target for the duration of a request. */
@@ -1214,9 +1215,13 @@ static int remotevm_release_owned(struct remotevm_context *ctx, void *unused)
 	struct remotevm_allocation *a;
 	unsigned long index = 0;
 
-	mt_for_each(&ctx->record->allocations, a, index, ULONG_MAX)
-		if (a->owner == ctx->handle->id)
-			remotevm_release_allocation(ctx, a);
+	mt_for_each(&ctx->record->allocations, a, index, ULONG_MAX) {
+		if (a->owner != ctx->handle->id)
+			continue;
+		remotevm_release_allocation(ctx, a);
+		WRITE_ONCE(ctx->handle->released_on_close,
+			   ctx->handle->released_on_close + 1);
+	}
 	return 0;
 }
 
@@ -2011,9 +2016,9 @@ static void remotevm_abort(struct remotevm_request *req)
 }
 
 /*
- * Hands @fn to the worker and waits for it, killably; when closing, for
- * REMOTEVM_CLOSE_TIMEOUT at most (a closing task may be exiting, when a
- * killable wait would not wait at all).
+ * Hands @fn to the worker and waits for it, killably; when closing, as
+ * long as the release on close makes progress within REMOTEVM_CLOSE_TIMEOUT
+ * (a closing task may be exiting, when no signal can reach it any more).
  */
 static int remotevm_call(struct remotevm_handle *handle,
 			 int (*fn)(struct remotevm_context *ctx, void *arg),
@@ -2042,10 +2047,17 @@ static int remotevm_call(struct remotevm_handle *handle,
 
 	if (worker_elsewhere)
 		remotevm_poll_result(handle, &req.done);
-	if (closing)
-		done = wait_for_completion_timeout(&req.done, REMOTEVM_CLOSE_TIMEOUT);
-	else
+	if (closing) {
+		unsigned long progress;
+
+		do {
+			progress = READ_ONCE(handle->released_on_close);
+			done = wait_for_completion_timeout(&req.done,
+							   REMOTEVM_CLOSE_TIMEOUT);
+		} while (!done && READ_ONCE(handle->released_on_close) != progress);
+	} else {
 		done = !wait_for_completion_killable(&req.done);
+	}
 	if (!done)
 		remotevm_abort(&req);
 	return req.ret;
