@@ -422,19 +422,21 @@ TEST(polling_worker_runs_only_on_the_callers_cpus)
 }
 
 /*
- * A file mapped in 65 536 VMAs (every other page writable, so none merge):
- * each region's allocation bounds walk the whole mapping, so a listing
- * that found them anew for every region would do 65 536 walks of 65 536
+ * A file mapped in up to 65 536 VMAs (every other page writable, so none
+ * merge): each region's allocation bounds walk the whole mapping, so a
+ * listing that found them anew for every region would do n walks of n
  * VMAs under one mmap lock hold (a soft lockup, and the target's own
  * mmap() blocked all along). Once per listing, it is a few seconds even
- * under emulation.
+ * under emulation. A debug kernel checks the whole VMA tree at each
+ * mprotect(): there the target makes as many as it can in 30 s.
  */
 #define MANY_VMAS	65536
+#define FEWEST_VMAS	8192
 
-TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_time, 90)
+TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_time, 120)
 {
 	struct remotevm_region *regions = calloc(REMOTEVM_REGIONS_MAX, sizeof(*regions));
-	uint64_t base, listed = 0, calls = 0;
+	uint64_t made[2], base, vmas, listed = 0, calls = 0;
 	int fds[2], dev = rvm_open(), map_count;
 	struct remotevm_regions req;
 	char saved[32] = "";
@@ -454,6 +456,7 @@ TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_tim
 	ASSERT_LE(0, target);
 	if (!target) {
 		int memfd = memfd_create("many-vmas", 0);
+		double budget = now() + 30;
 		uint8_t *p;
 		long i;
 
@@ -462,17 +465,25 @@ TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_tim
 		p = mmap(NULL, MANY_VMAS * PAGE, PROT_READ, MAP_SHARED, memfd, 0);
 		if (p == MAP_FAILED)
 			_exit(2);
-		for (i = 1; i < MANY_VMAS; i += 2)
+		for (i = 1; i < MANY_VMAS && now() < budget; i += 2)
 			if (mprotect(p + i * PAGE, PAGE, PROT_READ | PROT_WRITE))
 				_exit(3);
-		base = (uintptr_t)p;
-		if (write(fds[1], &base, sizeof(base)) != sizeof(base))
+		/* Page i - 1 is read-only, as is the rest: they are one VMA. */
+		made[0] = (uintptr_t)p;
+		made[1] = i < MANY_VMAS ? i : MANY_VMAS;
+		if (write(fds[1], made, sizeof(made)) != sizeof(made))
 			_exit(4);
 		pause();
 		_exit(0);
 	}
 	close(fds[1]);
-	ASSERT_EQ(sizeof(base), read(fds[0], &base, sizeof(base)));
+	start = now();
+	ASSERT_EQ(sizeof(made), read(fds[0], made, sizeof(made)));
+	base = made[0];
+	vmas = made[1];
+	TH_LOG("the target made %llu VMAs of one file in %.1f s",
+	       (unsigned long long)vmas, now() - start);
+	ASSERT_LE(FEWEST_VMAS, vmas);
 	ASSERT_EQ(0, rvm_attach(dev, target));
 
 	start = now();
@@ -485,7 +496,7 @@ TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_tim
 		req.count = REMOTEVM_REGIONS_MAX;
 		req.region_size = sizeof(*regions);
 		ASSERT_EQ(0, ioctl(dev, REMOTEVM_IOC_REGIONS, &req));
-		ASSERT_EQ(REMOTEVM_REGIONS_MAX, req.count);
+		ASSERT_LT(0, req.count);
 		/* One mapping: every region has its base and type. */
 		EXPECT_EQ(base, regions[0].allocation_base);
 		EXPECT_EQ(REMOTEVM_MEM_MAPPED, regions[req.count - 1].type);
@@ -496,7 +507,7 @@ TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_tim
 	took = now() - start;
 	TH_LOG("%llu regions in %llu calls, %.1f s", (unsigned long long)listed,
 	       (unsigned long long)calls, took);
-	EXPECT_EQ(MANY_VMAS, listed);
+	EXPECT_EQ(vmas, listed);
 	EXPECT_GT(20, took);
 
 	kill(target, SIGKILL);
