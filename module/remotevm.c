@@ -865,9 +865,9 @@ static void remotevm_spans_add(struct remotevm_spans *spans, unsigned long start
 }
 
 /*
- * Walks [start, end) twice with @fn, which adds spans to the
- * struct remotevm_spans at the start of @arg: to count them, then to fill
- * in an array of that size. -EAGAIN if the target changed the range in
+ * Walks [start, end) twice with @fn, which gets @spans (inside the scan
+ * state of its own) and adds to it: to count the spans, then to fill in
+ * an array of that size. -EAGAIN if the target changed the range in
  * between.
  */
 static int remotevm_collect_spans(struct remotevm_context *ctx,
