@@ -199,7 +199,7 @@ static struct remotevm_mm *remotevm_record(struct mmu_notifier *notifier)
 
 static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 {
-	struct remotevm_mm *record = kzalloc(sizeof(*record), GFP_KERNEL);
+	struct remotevm_mm *record = kzalloc(sizeof(*record), GFP_KERNEL_ACCOUNT);
 
 	if (!record)
 		return ERR_PTR(-ENOMEM);
@@ -2675,11 +2675,11 @@ static long remotevm_ioctl(struct file *file, unsigned int cmd,
 
 static int remotevm_open(struct inode *inode, struct file *file)
 {
-	struct remotevm_handle *handle = kzalloc(sizeof(*handle), GFP_KERNEL);
+	struct remotevm_handle *handle = kzalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
 
 	if (!handle)
 		return -ENOMEM;
-	if (!alloc_cpumask_var(&handle->poll_cpus, GFP_KERNEL)) {
+	if (!alloc_cpumask_var(&handle->poll_cpus, GFP_KERNEL_ACCOUNT)) {
 		kfree(handle);
 		return -ENOMEM;
 	}
