@@ -50,13 +50,17 @@
 #error "remotevm ties its allocation records to the target mm with an mmu_notifier"
 #endif
 
-/* First published sizes: smaller arguments are refused with -EINVAL. */
-#define REMOTEVM_API_SIZE_VER0		sizeof(struct remotevm_api)
-#define REMOTEVM_ATTACH_SIZE_VER0	16	/* without poll_us */
-#define REMOTEVM_BATCH_SIZE_VER0	sizeof(struct remotevm_batch)
-#define REMOTEVM_OP_SIZE_VER0		sizeof(struct remotevm_op)
-#define REMOTEVM_REGIONS_SIZE_VER0	sizeof(struct remotevm_regions)
-#define REMOTEVM_REGION_SIZE_VER0	sizeof(struct remotevm_region)
+/* A struct only ever grows: what it has now is at least what it had first. */
+static_assert(sizeof(struct remotevm_api) >= REMOTEVM_API_SIZE_VER0);
+static_assert(sizeof(struct remotevm_attach) >= REMOTEVM_ATTACH_SIZE_VER1);
+static_assert(sizeof(struct remotevm_alloc) >= REMOTEVM_ALLOC_SIZE_VER0);
+static_assert(sizeof(struct remotevm_free) >= REMOTEVM_FREE_SIZE_VER0);
+static_assert(sizeof(struct remotevm_query) >= REMOTEVM_QUERY_SIZE_VER0);
+static_assert(sizeof(struct remotevm_protect) >= REMOTEVM_PROTECT_SIZE_VER0);
+static_assert(sizeof(struct remotevm_region) >= REMOTEVM_REGION_SIZE_VER0);
+static_assert(sizeof(struct remotevm_regions) >= REMOTEVM_REGIONS_SIZE_VER0);
+static_assert(sizeof(struct remotevm_op) >= REMOTEVM_OP_SIZE_VER0);
+static_assert(sizeof(struct remotevm_batch) >= REMOTEVM_BATCH_SIZE_VER0);
 
 /* The ioctl number without its size, so that any struct version matches. */
 #define REMOTEVM_IOC_BASE(cmd)		((cmd) & ~IOCSIZE_MASK)
@@ -521,8 +525,9 @@ static int remotevm_range_validate(u64 address, u64 size)
  * Checks what can be checked without the target; the rest (its address
  * space size, what is mapped) is checked by the worker.
  */
-static int remotevm_alloc_validate(const struct remotevm_alloc *alloc)
+static int remotevm_alloc_validate(const struct remotevm_op *op)
 {
+	const struct remotevm_alloc *alloc = &op->alloc;
 	u32 type = alloc->allocation_type;
 	bool placed = alloc->lowest || alloc->highest || alloc->alignment;
 	unsigned long prot;
@@ -559,8 +564,10 @@ static int remotevm_alloc_validate(const struct remotevm_alloc *alloc)
 	return 0;
 }
 
-static int remotevm_free_validate(const struct remotevm_free *free)
+static int remotevm_free_validate(const struct remotevm_op *op)
 {
+	const struct remotevm_free *free = &op->free;
+
 	if (free->free_type & REMOTEVM_FREE_TYPES_UNSUPPORTED)
 		return -EOPNOTSUPP;
 	if (free->pad || !free->address ||
@@ -575,8 +582,9 @@ static int remotevm_free_validate(const struct remotevm_free *free)
 	return -EINVAL;
 }
 
-static int remotevm_protect_validate(const struct remotevm_protect *protect)
+static int remotevm_protect_validate(const struct remotevm_op *op)
 {
+	const struct remotevm_protect *protect = &op->protect;
 	unsigned long prot;
 	int ret;
 
@@ -584,42 +592,6 @@ static int remotevm_protect_validate(const struct remotevm_protect *protect)
 		return -EINVAL;
 	ret = remotevm_prot(protect->new_protection, &prot);
 	return ret ?: remotevm_range_validate(protect->address, protect->size);
-}
-
-/* The size of each operation's arguments inside struct remotevm_op. */
-static size_t remotevm_op_args_size(u32 code)
-{
-	switch (code) {
-	case REMOTEVM_OP_ALLOC:
-		return sizeof(struct remotevm_alloc);
-	case REMOTEVM_OP_FREE:
-		return sizeof(struct remotevm_free);
-	case REMOTEVM_OP_QUERY:
-		return sizeof(struct remotevm_query);
-	case REMOTEVM_OP_PROTECT:
-		return sizeof(struct remotevm_protect);
-	}
-	return 0;
-}
-
-static int remotevm_op_validate(const struct remotevm_op *op)
-{
-	size_t size = remotevm_op_args_size(op->code);
-
-	if (!size || op->flags || op->pad)
-		return -EINVAL;
-	/* Arguments of a newer version of this op, which we do not know. */
-	if (memchr_inv((u8 *)op->reserved + size, 0, sizeof(op->reserved) - size))
-		return -E2BIG;
-	switch (op->code) {
-	case REMOTEVM_OP_ALLOC:
-		return remotevm_alloc_validate(&op->alloc);
-	case REMOTEVM_OP_FREE:
-		return remotevm_free_validate(&op->free);
-	case REMOTEVM_OP_PROTECT:
-		return remotevm_protect_validate(&op->protect);
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1120,9 +1092,9 @@ static bool remotevm_alloc_is_new(const struct remotevm_alloc *alloc)
 	       (!alloc->address || (alloc->allocation_type & REMOTEVM_MEM_RESERVE));
 }
 
-static int remotevm_alloc(struct remotevm_context *ctx,
-			  struct remotevm_alloc *alloc)
+static int remotevm_alloc(struct remotevm_context *ctx, struct remotevm_op *op)
 {
+	struct remotevm_alloc *alloc = &op->alloc;
 	unsigned long prot;
 	int ret = remotevm_prot(alloc->page_protection, &prot);
 
@@ -1196,9 +1168,9 @@ static int remotevm_release_allocation(struct remotevm_context *ctx,
 	return 0;
 }
 
-static int remotevm_free(struct remotevm_context *ctx,
-			 struct remotevm_free *free)
+static int remotevm_free(struct remotevm_context *ctx, struct remotevm_op *op)
 {
+	struct remotevm_free *free = &op->free;
 	struct remotevm_allocation *a;
 
 	if (free->free_type == REMOTEVM_MEM_DECOMMIT)
@@ -1370,9 +1342,9 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 	region->region_size = min3(end, hi, limit) - region->base_address;
 }
 
-static int remotevm_query(struct remotevm_context *ctx,
-			  struct remotevm_query *query)
+static int remotevm_query(struct remotevm_context *ctx, struct remotevm_op *op)
 {
+	struct remotevm_query *query = &op->query;
 	struct remotevm_mapping mapping = { 0 };
 
 	if (query->address >= ctx->task_size)
@@ -1560,8 +1532,9 @@ static int remotevm_restore(struct remotevm_context *ctx,
  * against the target's own accesses to the range.
  */
 static int remotevm_protect(struct remotevm_context *ctx,
-			    struct remotevm_protect *protect)
+			    struct remotevm_op *op)
 {
+	struct remotevm_protect *protect = &op->protect;
 	struct remotevm_protect_scan scan = {
 		.record = ctx->record,
 		.new_protection = protect->new_protection,
@@ -2145,19 +2118,55 @@ struct remotevm_op_list {
 	u32 completed;
 };
 
-static int remotevm_run_op(struct remotevm_context *ctx, struct remotevm_op *op)
+/*
+ * What each operation is: the size of its arguments inside struct
+ * remotevm_op as this module knows them and as first published, how the
+ * caller checks them and how the worker runs it. Adding an op is a row.
+ */
+struct remotevm_op_type {
+	size_t size;
+	size_t ver0;
+	int (*validate)(const struct remotevm_op *op);
+	int (*run)(struct remotevm_context *ctx, struct remotevm_op *op);
+};
+
+static const struct remotevm_op_type remotevm_op_types[] = {
+	[REMOTEVM_OP_ALLOC] = {
+		sizeof(struct remotevm_alloc), REMOTEVM_ALLOC_SIZE_VER0,
+		remotevm_alloc_validate, remotevm_alloc,
+	},
+	[REMOTEVM_OP_FREE] = {
+		sizeof(struct remotevm_free), REMOTEVM_FREE_SIZE_VER0,
+		remotevm_free_validate, remotevm_free,
+	},
+	[REMOTEVM_OP_QUERY] = {
+		sizeof(struct remotevm_query), REMOTEVM_QUERY_SIZE_VER0,
+		NULL, remotevm_query,
+	},
+	[REMOTEVM_OP_PROTECT] = {
+		sizeof(struct remotevm_protect), REMOTEVM_PROTECT_SIZE_VER0,
+		remotevm_protect_validate, remotevm_protect,
+	},
+};
+
+static const struct remotevm_op_type *remotevm_op_type(u32 code)
 {
-	switch (op->code) {
-	case REMOTEVM_OP_ALLOC:
-		return remotevm_alloc(ctx, &op->alloc);
-	case REMOTEVM_OP_FREE:
-		return remotevm_free(ctx, &op->free);
-	case REMOTEVM_OP_QUERY:
-		return remotevm_query(ctx, &op->query);
-	case REMOTEVM_OP_PROTECT:
-		return remotevm_protect(ctx, &op->protect);
-	}
-	return -EINVAL;
+	if (code >= ARRAY_SIZE(remotevm_op_types) || !remotevm_op_types[code].run)
+		return NULL;
+	return &remotevm_op_types[code];
+}
+
+static int remotevm_op_validate(const struct remotevm_op *op)
+{
+	const struct remotevm_op_type *type = remotevm_op_type(op->code);
+
+	if (!type || op->flags || op->pad)
+		return -EINVAL;
+	/* Arguments of a newer version of this op, which we do not know. */
+	if (memchr_inv((u8 *)op->reserved + type->size, 0,
+		       sizeof(op->reserved) - type->size))
+		return -E2BIG;
+	return type->validate ? type->validate(op) : 0;
 }
 
 /*
@@ -2300,7 +2309,8 @@ static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 			op->error = clobbered;
 			return clobbered;
 		}
-		op->error = remotevm_run_op(ctx, op) ?: remotevm_take_clobbered(ctx);
+		op->error = remotevm_op_type(op->code)->run(ctx, op) ?:
+			    remotevm_take_clobbered(ctx);
 		if (op->error)
 			return op->error;
 		list->completed++;
@@ -2326,6 +2336,7 @@ static int remotevm_submit_ops(struct remotevm_handle *handle,
 static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 {
 	struct remotevm_api api;
+	u32 code;
 	int ret = remotevm_copy_in(&api, sizeof(api), REMOTEVM_API_SIZE_VER0,
 				   uarg, usize);
 
@@ -2337,8 +2348,9 @@ static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 		       REMOTEVM_FEATURE_RELEASE_ON_CLOSE |
 		       REMOTEVM_FEATURE_REGIONS | REMOTEVM_FEATURE_PROTECT_COPY |
 		       REMOTEVM_FEATURE_POLL;
-	api.ops = BIT_ULL(REMOTEVM_OP_ALLOC) | BIT_ULL(REMOTEVM_OP_FREE) |
-		  BIT_ULL(REMOTEVM_OP_QUERY) | BIT_ULL(REMOTEVM_OP_PROTECT);
+	for (code = 0; code < ARRAY_SIZE(remotevm_op_types); code++)
+		if (remotevm_op_type(code))
+			api.ops |= BIT_ULL(code);
 	return remotevm_copy_out(uarg, usize, &api, sizeof(api));
 }
 
@@ -2509,12 +2521,13 @@ out_mmdrop:
 static int remotevm_ioctl_op(struct remotevm_handle *handle, u32 code,
 			     unsigned int cmd, void __user *uarg, size_t usize)
 {
+	const struct remotevm_op_type *type = remotevm_op_type(code);
 	struct remotevm_op op = { .code = code };
 	struct remotevm_op_list list = { .ops = &op, .count = 1 };
-	size_t size = remotevm_op_args_size(code);
+	size_t size = type->size;
 	int ret;
 
-	ret = remotevm_copy_in(op.reserved, size, size, uarg, usize);
+	ret = remotevm_copy_in(op.reserved, size, type->ver0, uarg, usize);
 	if (ret)
 		return ret;
 	ret = remotevm_op_validate(&op);

@@ -657,6 +657,43 @@ TEST_F(attached, invalid_requests_are_einval_and_change_nothing)
 	EXPECT_STREQ(before, maps_snapshot(self->t.pid));
 }
 
+/*
+ * ALLOC as a binary built against a newer header sends it: the struct's
+ * size travels in the ioctl number, a larger one is fine while the bytes
+ * this module does not know are zero, and one below the first published
+ * size is refused. The sizes are the published literals, not sizeof().
+ */
+TEST_F(attached, alloc_takes_any_struct_version_from_the_first)
+{
+	struct {
+		struct remotevm_alloc alloc;
+		uint64_t later_field;
+	} v1 = {
+		.alloc = { .size = PAGE, .allocation_type = COMMIT | RESERVE,
+			   .page_protection = RW },
+	};
+	unsigned long v1_nr = _IOC(_IOC_READ | _IOC_WRITE, REMOTEVM_IOC_MAGIC, 0x02,
+				   sizeof(v1));
+	unsigned long short_nr = _IOC(_IOC_READ | _IOC_WRITE, REMOTEVM_IOC_MAGIC, 0x02,
+				      REMOTEVM_ALLOC_SIZE_VER0 - 8);
+	char perms[5];
+
+	ASSERT_EQ(REMOTEVM_ALLOC_SIZE_VER0, sizeof(struct remotevm_alloc));
+	ASSERT_EQ(0, ioctl(self->dev, v1_nr, &v1));
+	EXPECT_EQ(PAGE, v1.alloc.allocated_size);
+	EXPECT_EQ(0, maps_find(self->t.pid, v1.alloc.allocated_address, perms,
+			       NULL, NULL));
+	EXPECT_STREQ("rw-p", perms);
+
+	v1.alloc.allocated_address = 0;
+	v1.later_field = 1;
+	EXPECT_EQ(-1, ioctl(self->dev, v1_nr, &v1));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(0, v1.alloc.allocated_address);
+	EXPECT_EQ(-1, ioctl(self->dev, short_nr, &v1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 TEST_F(attached, output_fields_are_written_over_poison)
 {
 	struct remotevm_alloc alloc = {

@@ -14,6 +14,7 @@
  * (larger) one is accepted only if the bytes this module does not know are
  * zero (else E2BIG), and anything below the first published size is EINVAL.
  * Reserved fields and unknown flags must be zero (else EINVAL).
+ * Each struct's first published size is its *_SIZE_VER0 below.
  */
 #ifndef _UAPI_LINUX_REMOTEVM_H
 #define _UAPI_LINUX_REMOTEVM_H
@@ -242,6 +243,23 @@ struct remotevm_batch {
 };
 
 #define REMOTEVM_BATCH_MAX	1024
+
+/*
+ * The size each struct had when first published: the least the module
+ * accepts. A later version of a struct adds fields at its end, and its
+ * size becomes *_SIZE_VER1 and so on; these never change.
+ */
+#define REMOTEVM_API_SIZE_VER0		24
+#define REMOTEVM_ATTACH_SIZE_VER0	16	/* without poll_us */
+#define REMOTEVM_ATTACH_SIZE_VER1	24	/* poll_us */
+#define REMOTEVM_ALLOC_SIZE_VER0	64
+#define REMOTEVM_FREE_SIZE_VER0		24
+#define REMOTEVM_QUERY_SIZE_VER0	48
+#define REMOTEVM_PROTECT_SIZE_VER0	32
+#define REMOTEVM_REGION_SIZE_VER0	40
+#define REMOTEVM_REGIONS_SIZE_VER0	40
+#define REMOTEVM_OP_SIZE_VER0		144
+#define REMOTEVM_BATCH_SIZE_VER0	24
 
 #define REMOTEVM_IOC_MAGIC	0xBA
 #define REMOTEVM_IOC_API	_IOWR(REMOTEVM_IOC_MAGIC, 0x00, struct remotevm_api)
