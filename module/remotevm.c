@@ -2295,9 +2295,14 @@ static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 	while (list->completed < list->count) {
 		struct remotevm_op *op = &list->ops[list->completed];
 		u32 left = list->count - list->completed;
-		u32 done = remotevm_reserve_run(ctx, op, left) ?:
-			   remotevm_release_run(ctx, op, left);
-		int clobbered = remotevm_take_clobbered(ctx);
+		u32 done = 0;
+		int clobbered;
+
+		/* A run shares an mm operation between two ops or more. */
+		if (left >= 2)
+			done = remotevm_reserve_run(ctx, op, left) ?:
+			       remotevm_release_run(ctx, op, left);
+		clobbered = remotevm_take_clobbered(ctx);
 
 		if (done) {
 			list->completed += done;
