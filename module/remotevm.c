@@ -1846,7 +1846,8 @@ static void remotevm_finish(struct remotevm_mm *record)
 	record->running = NULL;
 	spin_unlock(&record->running_lock);
 	/* A SIGKILL from remotevm_abort() was for that request only. */
-	flush_signals(current);
+	if (signal_pending(current))
+		flush_signals(current);
 }
 
 static bool remotevm_poll_expired(u64 deadline)
