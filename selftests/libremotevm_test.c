@@ -477,6 +477,7 @@ TEST(errno_to_hresult_table)
 	EXPECT_EQ(E_OUTOFMEMORY, RemoteVmHresultFromErrno(ENOMEM));
 	EXPECT_EQ(E_ACCESSDENIED, RemoteVmHresultFromErrno(EPERM));
 	EXPECT_EQ((HRESULT)0x800701e7, RemoteVmHresultFromErrno(EADDRNOTAVAIL));
+	EXPECT_EQ((HRESULT)0x800701e7, RemoteVmHresultFromErrno(ESTALE));
 	EXPECT_EQ((HRESULT)0x8007012b, RemoteVmHresultFromErrno(EIO));
 	EXPECT_EQ((HRESULT)0x80070032, RemoteVmHresultFromErrno(EOPNOTSUPP));
 	EXPECT_EQ(E_HANDLE, RemoteVmHresultFromErrno(ESRCH));
