@@ -1090,28 +1090,6 @@ TEST_F(attached, kernel_memory_is_charged_to_the_targets_memcg)
 	EXPECT_EQ(0, rmdir(cgroup));
 }
 
-static long smaps_field(pid_t pid, uint64_t addr, const char *field)
-{
-	char path[64], line[256];
-	unsigned long long s, e;
-	long value = -1;
-	int inside = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
-			inside = addr >= s && addr < e;
-		else if (inside && !strncmp(line, field, strlen(field)))
-			sscanf(line + strlen(field), ": %ld", &value);
-	}
-	fclose(f);
-	return value;
-}
-
 TEST_F(attached, mlockall_future_target_gets_locked_populated_memory)
 {
 	uint64_t addr;

@@ -324,25 +324,51 @@ double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int smaps_vmflag(pid_t pid, uint64_t addr, const char *flag)
+/*
+ * The line of /proc/PID/smaps that starts with @key ("Rss:", "VmFlags:")
+ * in the entry of the mapping that holds @addr, into @line; 0 or -1.
+ */
+static int smaps_line(pid_t pid, uint64_t addr, const char *key, char *line,
+		      int len)
 {
-	char path[64], line[512], want[8];
 	unsigned long long start, end;
 	int inside = 0, found = -1;
+	char path[64];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	snprintf(want, sizeof(want), " %s", flag);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
+	while (found && fgets(line, len, f)) {
 		if (sscanf(line, "%llx-%llx ", &start, &end) == 2 &&
 		    strchr(line, '-') < strchr(line, ' '))
 			inside = addr >= start && addr < end;
-		else if (inside && !strncmp(line, "VmFlags:", 8))
-			found = strstr(line + 8, want) != NULL;
+		else if (inside && !strncmp(line, key, strlen(key)))
+			found = 0;
 	}
 	fclose(f);
 	return found;
+}
+
+long smaps_field(pid_t pid, uint64_t addr, const char *field)
+{
+	char key[32], line[256];
+	long value;
+
+	snprintf(key, sizeof(key), "%s:", field);
+	if (smaps_line(pid, addr, key, line, sizeof(line)) ||
+	    sscanf(line + strlen(key), " %ld", &value) != 1)
+		return -1;
+	return value;
+}
+
+int smaps_vmflag(pid_t pid, uint64_t addr, const char *flag)
+{
+	char line[512], want[8];
+
+	snprintf(want, sizeof(want), " %s", flag);
+	if (smaps_line(pid, addr, "VmFlags:", line, sizeof(line)))
+		return -1;
+	return strstr(line + 8, want) != NULL;
 }

@@ -92,6 +92,9 @@ int count_comm_prefix(const char *prefix, pid_t *first);
  */
 long proc_mem_read(pid_t pid, uint64_t addr, void *buf, uint64_t len);
 
+/* A kB field ("Rss", "Locked") of the mapping of @pid holding @addr; -1 if none. */
+long smaps_field(pid_t pid, uint64_t addr, const char *field);
+
 /*
  * Whether the mapping of process @pid that holds @addr has VmFlags @flag
  * ("lo" for mlock()ed) in /proc/PID/smaps: 1, 0, or -1 if there is none.
