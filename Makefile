@@ -1,5 +1,9 @@
-# remotevm: build the module, the selftests and the tools; run the tests
-# and the demo in qemu guests on the kernels of the matrix.
+# remotevm: build the module, the library, the tools and the selftests; run
+# the tests and the demo in qemu guests on the kernels of the matrix.
+#
+# What ships: module/, uapi/, userlib/, tools/ (cli, gdb), examples/.
+# What tests and measures it: selftests/, testing/ (guest runner, checks,
+# bench, deps).
 #
 #   make [KDIR=...]          module for one kernel, selftests
 #   make deps                install what all of this needs (Debian 12)
@@ -8,7 +12,7 @@
 
 KERNELS ?= 6.1 6.12 debug
 BUILD ?= $(CURDIR)/build
-KDIR ?= $(shell tools/vm/kernels default-kdir)
+KDIR ?= $(shell testing/vm/kernels default-kdir)
 export REMOTEVM_CACHE ?= $(HOME)/.cache/remotevm
 
 CC := gcc
@@ -17,7 +21,7 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 
 # kselftest_harness.h comes from Debian's linux-source-6.1, not a copy here.
 include userlib/build.mk
--include $(wildcard tools/*/build.mk)
+-include $(wildcard tools/*/build.mk testing/*/build.mk)
 
 KSFT_TARBALL := /usr/src/linux-source-6.1.tar.xz
 KSFT_DIR := $(BUILD)/kselftest
@@ -27,10 +31,10 @@ KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 MODULE_TESTS := $(filter-out libremotevm_test,$(basename $(notdir $(wildcard selftests/*_test.c))))
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) libremotevm_test \
 	remotevm_target remotevm_target32)
-TOOL_BINS := $(BUILD)/examples/com_alloc
+EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
-.PHONY: all module selftests tools deps check demo clean install
-all: module userlib selftests tools
+.PHONY: all module selftests tools examples deps check demo clean install
+all: module userlib selftests tools examples
 
 
 install: install-userlib
@@ -38,7 +42,7 @@ install: install-userlib
 # Built from a per-kernel copy: "make -C KDIR M=DIR clean" deletes every
 # .ko below DIR, and M= has no separate output dir before 6.13.
 module:
-	tools/build-module "$(KDIR)" "$(BUILD)"
+	testing/build-module "$(KDIR)" "$(BUILD)"
 
 selftests: $(SELFTEST_BINS)
 
@@ -69,7 +73,7 @@ $(BUILD)/selftests/remotevm_target32: selftests/remotevm_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -m32 -static -o $@ $<
 
-tools: $(TOOL_BINS)
+examples: $(EXAMPLE_BINS)
 
 # Built the way an installed copy is used: only the public headers, -lremotevm.
 $(BUILD)/examples/com_alloc: examples/com_alloc.c $(LIB_SO)
@@ -78,13 +82,13 @@ $(BUILD)/examples/com_alloc: examples/com_alloc.c $(LIB_SO)
 		-L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -lremotevm
 
 deps:
-	tools/deps
+	testing/deps
 
-check: userlib selftests tools
-	tools/check $(KERNELS)
+check: userlib selftests tools examples
+	testing/check $(KERNELS)
 
 demo: selftests tools
-	tools/demo/run
+	testing/demo/run
 
 clean:
 	rm -rf $(BUILD)

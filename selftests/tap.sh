@@ -1,5 +1,5 @@
 # TAP helpers for the shell selftests, with the kselftest closing line
-# ("# Totals: ...") that tools/check sums. Source it, then call
+# ("# Totals: ...") that testing/check sums. Source it, then call
 # tap_ok/tap_fail/tap_skip per test and tap_done at the end.
 tap_n=0 tap_pass=0 tap_failed=0 tap_skipped=0
 

@@ -5,9 +5,9 @@ tools: $(BENCH_BIN)
 
 .PHONY: bench
 
-$(BENCH_BIN): tools/bench/remotevm-bench.c uapi/linux/remotevm.h
+$(BENCH_BIN): testing/bench/remotevm-bench.c uapi/linux/remotevm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
 bench: $(BENCH_BIN)
-	BUILD=$(BUILD) tools/bench/run
+	BUILD=$(BUILD) testing/bench/run
