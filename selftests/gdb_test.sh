@@ -12,8 +12,8 @@ if ! command -v gdb >/dev/null; then
 	tap_done
 	exit
 fi
-if ! gdb -q -batch -nx -ex 'python import ctypes' >/dev/null 2>&1; then
-	tap_skip "remotevm from gdb" "gdb has no python with ctypes"
+if ! gdb -q -batch -nx -ex 'python import json, subprocess' >/dev/null 2>&1; then
+	tap_skip "remotevm from gdb" "gdb has no python"
 	tap_done
 	exit
 fi
@@ -38,7 +38,7 @@ is() {
 }
 
 # mov eax, 42; ret
-export REMOTEVM_LIB=$build/userlib/libremotevm.so
+export REMOTEVM_CLI=$build/tools/remotevm-asan
 out=$(gdb -q -batch -nx -p "$pid" \
 	-ex "source $here/../tools/gdb/remotevm.py" \
 	-ex 'remotevm-alloc 4096 rwx' \
@@ -82,7 +82,7 @@ else
 	tap_fail "remotevm-query of the freed range: free" "$out"
 fi
 is "remotevm-alloc with a bad PROT is refused" 1 \
-	"$(grep -c '^no write-only memory on x86: use rw$' <<<"$out")"
+	"$(grep -c "^remotevm-alloc: protection 'w': x86 has no write-only memory, use rw$" <<<"$out")"
 if [[ $(line tracer) -gt 0 ]]; then
 	tap_ok "gdb was tracing the target"
 else
