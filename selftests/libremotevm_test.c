@@ -61,7 +61,8 @@ TEST(open_validates_and_reports_errno)
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ((struct remotevm *)0x1, rvm);
 	remotevm__close(NULL);
-	EXPECT_EQ(-EINVAL, remotevm__alloc(NULL, NULL));
+	EXPECT_EQ(-EINVAL, remotevm__alloc(NULL, 0, PAGE, REMOTEVM_MEM_COMMIT,
+					   REMOTEVM_PAGE_READWRITE, NULL, NULL, NULL));
 	EXPECT_EQ(-EINVAL, remotevm__free(NULL, 0, 0, 0));
 }
 
@@ -69,73 +70,59 @@ TEST(open_validates_and_reports_errno)
 TEST(open_with_a_polling_worker)
 {
 	REMOTEVM_OPTS(remotevm_open_opts, opts, .poll_us = REMOTEVM_POLL_US_MAX + 1);
-	struct remotevm_alloc alloc = {
-		.size = PAGE,
-		.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	struct remotevm *rvm;
 	struct target t;
+	uint64_t addr;
 
 	ASSERT_EQ(0, target_start(&t));
 	EXPECT_EQ(-EINVAL, remotevm__open(t.pid, &opts, &rvm));
 	opts.poll_us = 100;
 	ASSERT_EQ(0, remotevm__open(t.pid, &opts, &rvm));
-	EXPECT_EQ(0, remotevm__alloc(rvm, &alloc));
-	EXPECT_EQ(0, remotevm__free(rvm, alloc.allocated_address, 0,
-				    REMOTEVM_MEM_RELEASE));
+	EXPECT_EQ(0, remotevm__alloc(rvm, 0, PAGE, REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, NULL));
+	EXPECT_EQ(0, remotevm__free(rvm, addr, 0, REMOTEVM_MEM_RELEASE));
 	remotevm__close(rvm);
 	target_stop(&t);
 }
 
 TEST_F(lib, alloc_write_read_query_free)
 {
-	struct remotevm_alloc alloc = {
-		.size = 2 * PAGE,
-		.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	struct remotevm_region region;
 	char buf[2 * PAGE], back[2 * PAGE];
+	uint64_t addr = 0, size = 0;
 
-	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
-	EXPECT_TRUE(in_maps(self->t.pid, alloc.allocated_address, "rw-p"));
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, 0, 2 * PAGE,
+				     REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, &size));
+	EXPECT_EQ(2 * PAGE, size);
+	EXPECT_TRUE(in_maps(self->t.pid, addr, "rw-p"));
 	memset(buf, 0x3c, sizeof(buf));
-	EXPECT_EQ((ssize_t)sizeof(buf),
-		  remotevm__write(self->rvm, alloc.allocated_address, buf, sizeof(buf)));
+	EXPECT_EQ((ssize_t)sizeof(buf), remotevm__write(self->rvm, addr, buf, sizeof(buf)));
 	/* The target sees what the library wrote. */
-	EXPECT_EQ(0x3c, target_read(&self->t, alloc.allocated_address, sizeof(buf)));
-	EXPECT_EQ((ssize_t)sizeof(back),
-		  remotevm__read(self->rvm, alloc.allocated_address, back, sizeof(back)));
+	EXPECT_EQ(0x3c, target_read(&self->t, addr, sizeof(buf)));
+	EXPECT_EQ((ssize_t)sizeof(back), remotevm__read(self->rvm, addr, back, sizeof(back)));
 	EXPECT_EQ(0, memcmp(buf, back, sizeof(buf)));
 
-	ASSERT_EQ(0, remotevm__query(self->rvm, alloc.allocated_address, &region));
+	ASSERT_EQ(0, remotevm__query(self->rvm, addr, &region, sizeof(region)));
 	EXPECT_EQ(REMOTEVM_MEM_COMMIT, region.state);
-	EXPECT_EQ(alloc.allocated_address, region.allocation_base);
-	ASSERT_EQ(0, remotevm__free(self->rvm, alloc.allocated_address, 0,
-				    REMOTEVM_MEM_RELEASE));
-	EXPECT_FALSE(in_maps(self->t.pid, alloc.allocated_address, NULL));
-	EXPECT_EQ(-EADDRNOTAVAIL, remotevm__free(self->rvm, alloc.allocated_address,
-						 0, REMOTEVM_MEM_RELEASE));
+	EXPECT_EQ(addr, region.allocation_base);
+	ASSERT_EQ(0, remotevm__free(self->rvm, addr, 0, REMOTEVM_MEM_RELEASE));
+	EXPECT_FALSE(in_maps(self->t.pid, addr, NULL));
+	EXPECT_EQ(-EADDRNOTAVAIL, remotevm__free(self->rvm, addr, 0, REMOTEVM_MEM_RELEASE));
 	EXPECT_EQ(EADDRNOTAVAIL, errno);
 }
 
 TEST_F(lib, read_stops_at_the_first_inaccessible_page)
 {
-	struct remotevm_alloc alloc = {
-		.size = 2 * PAGE,
-		.allocation_type = REMOTEVM_MEM_RESERVE,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	char buf[2 * PAGE];
+	uint64_t addr;
 
-	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
-	alloc.address = alloc.allocated_address;
-	alloc.size = PAGE;
-	alloc.allocation_type = REMOTEVM_MEM_COMMIT;
-	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
-	EXPECT_EQ(PAGE, remotevm__read(self->rvm, alloc.address, buf, sizeof(buf)));
-	EXPECT_GT(0, remotevm__read(self->rvm, alloc.address + PAGE, buf, PAGE));
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, 0, 2 * PAGE, REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, NULL));
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, addr, PAGE, REMOTEVM_MEM_COMMIT,
+				     REMOTEVM_PAGE_READWRITE, NULL, NULL, NULL));
+	EXPECT_EQ(PAGE, remotevm__read(self->rvm, addr, buf, sizeof(buf)));
+	EXPECT_GT(0, remotevm__read(self->rvm, addr + PAGE, buf, PAGE));
 }
 
 TEST_F(lib, regions_protect_batch)
@@ -152,11 +139,11 @@ TEST_F(lib, regions_protect_batch)
 	uint32_t count = 4, completed = 0, old = 0;
 	uint64_t next = 0;
 
-	ASSERT_EQ(0, remotevm__batch(self->rvm, ops, 2, &completed));
+	ASSERT_EQ(0, remotevm__batch(self->rvm, ops, 2, sizeof(ops[0]), &completed));
 	EXPECT_EQ(2, completed);
 	ASSERT_EQ(0, remotevm__regions(self->rvm, ops[0].alloc.allocated_address,
 				       ops[0].alloc.allocated_address + PAGE,
-				       regions, &count, &next));
+				       regions, sizeof(regions[0]), &count, &next));
 	EXPECT_EQ(1, count);
 	EXPECT_EQ(ops[0].alloc.allocated_address + PAGE, next);
 	ASSERT_EQ(0, remotevm__protect(self->rvm, ops[1].alloc.allocated_address, PAGE,
@@ -168,13 +155,9 @@ TEST_F(lib, regions_protect_batch)
 TEST_F(lib, open_with_a_brokers_mem_fd_and_release_on_close)
 {
 	REMOTEVM_OPTS(remotevm_open_opts, opts, .release_on_close = true);
-	struct remotevm_alloc alloc = {
-		.size = PAGE,
-		.allocation_type = REMOTEVM_MEM_COMMIT,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	struct remotevm *rvm;
 	char path[64];
+	uint64_t addr;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", self->t.pid);
 	opts.mem_fd = open(path, O_RDWR);
@@ -183,11 +166,12 @@ TEST_F(lib, open_with_a_brokers_mem_fd_and_release_on_close)
 	/* The handle keeps its own duplicate. */
 	close(opts.mem_fd);
 	EXPECT_EQ(self->t.pid, remotevm__pid(rvm));
-	ASSERT_EQ(0, remotevm__alloc(rvm, &alloc));
-	EXPECT_EQ(1, remotevm__write(rvm, alloc.allocated_address, "x", 1));
-	EXPECT_TRUE(in_maps(self->t.pid, alloc.allocated_address, NULL));
+	ASSERT_EQ(0, remotevm__alloc(rvm, 0, PAGE, REMOTEVM_MEM_COMMIT,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, NULL));
+	EXPECT_EQ(1, remotevm__write(rvm, addr, "x", 1));
+	EXPECT_TRUE(in_maps(self->t.pid, addr, NULL));
 	remotevm__close(rvm);
-	EXPECT_FALSE(in_maps(self->t.pid, alloc.allocated_address, NULL));
+	EXPECT_FALSE(in_maps(self->t.pid, addr, NULL));
 }
 
 /* ------------------------------------------------------------------ */

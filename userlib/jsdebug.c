@@ -225,21 +225,12 @@ target_allocate_virtual_memory(IJsDebugDataTarget *This, UINT64 address,
 			       DWORD size, DWORD allocationType,
 			       DWORD pageProtection, UINT64 *pAllocatedAddress)
 {
-	struct remotevm_alloc alloc = {
-		.address = address,
-		.size = size,
-		.allocation_type = allocationType,
-		.page_protection = pageProtection,
-	};
-	HRESULT hr;
-
 	if (!pAllocatedAddress)
 		return E_POINTER;
 	*pAllocatedAddress = 0;
-	hr = hresult(remotevm__alloc(from_iface(This)->handle, &alloc));
-	if (SUCCEEDED(hr))
-		*pAllocatedAddress = alloc.allocated_address;
-	return hr;
+	return hresult(remotevm__alloc(from_iface(This)->handle, address, size,
+				       allocationType, pageProtection, NULL,
+				       pAllocatedAddress, NULL));
 }
 
 static HRESULT STDMETHODCALLTYPE target_free_virtual_memory(IJsDebugDataTarget *This,

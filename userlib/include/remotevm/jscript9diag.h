@@ -16,12 +16,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <remotevm/common.h>
+
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#ifndef LIBREMOTEVM_API
-#define LIBREMOTEVM_API __attribute__((visibility("default")))
 #endif
 
 /* Windows base types, as wide as on Windows. */
