@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define COBJMACROS
 #include <remotevm/jscript9diag.h>
 #include <remotevm/remotevm.h>
 
