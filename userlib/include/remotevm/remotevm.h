@@ -92,9 +92,9 @@ LIBREMOTEVM_API int remotevm__free(struct remotevm *handle, uint64_t address,
 /*
  * The calls below take the size of the caller's struct remotevm_region or
  * struct remotevm_op (sizeof, as the caller was built): every element is
- * read and written at that size, never at the library's, and fields the
- * caller has but the library does not read as zero (in) or are set to
- * zero (out).
+ * read and written at that size, never at the library's. Fields the
+ * caller's struct has past the library's must be zero going in (else
+ * E2BIG) and are zero coming out.
  */
 
 /* VirtualQueryEx. */
