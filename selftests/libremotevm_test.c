@@ -200,18 +200,18 @@ static int all_bytes(const void *bytes, int value, size_t len)
 	return 1;
 }
 
+/* A 64 KiB-aligned free address of the target, with 128 KiB free from it. */
+static uint64_t free_base(struct target *t)
+{
+	return (target_hole(t, 1 << 20) + 0xffff) & ~0xffffULL;
+}
+
 /* struct remotevm_alloc_opts as a caller built before alignment existed. */
 struct alloc_opts_without_alignment {
 	size_t sz;
 	uint64_t lowest;
 	uint64_t highest;
 };
-
-/* A 64 KiB-aligned free address of the target, with 128 KiB free from it. */
-static uint64_t free_base(struct target *t)
-{
-	return (target_hole(t, 1 << 20) + 0xffff) & ~0xffffULL;
-}
 
 /* ... and as a caller built against a later library sees it. */
 struct alloc_opts_with_a_later_field {
