@@ -30,7 +30,7 @@ KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 # Every selftests/*_test.c but the library's is a module test program.
 MODULE_TESTS := $(filter-out libremotevm_test,$(basename $(notdir $(wildcard selftests/*_test.c))))
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) libremotevm_test \
-	remotevm_target remotevm_target32)
+	libremotevm_compat_test remotevm_target remotevm_target32)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
 .PHONY: all module selftests tools examples deps check demo clean install
@@ -57,9 +57,12 @@ $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
 
-# The library's tests run against its ASan/UBSan build.
-$(BUILD)/selftests/libremotevm_test: selftests/libremotevm_test.c selftests/target.c \
-		selftests/target.h $(LIB_ASAN_A) $(KSFT_HEADERS)
+# The library's tests run against its ASan/UBSan build, and again, as an
+# application built before the library grew, against a later one.
+$(BUILD)/selftests/libremotevm_test: $(LIB_ASAN_A)
+$(BUILD)/selftests/libremotevm_compat_test: $(LIB_LATER_ASAN_A)
+$(BUILD)/selftests/libremotevm_test $(BUILD)/selftests/libremotevm_compat_test: \
+		selftests/libremotevm_test.c selftests/target.c selftests/target.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
 		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)

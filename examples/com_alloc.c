@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define COBJMACROS
 #include <remotevm/jscript9diag.h>
 
 static int check(HRESULT hr, const char *what)

@@ -4,18 +4,17 @@
 # side and in its /proc/PID/maps, its JSON parses and has the documented
 # fields, and its exit statuses and size and protection syntax hold.
 build=${1:?build dir}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cli=$build/tools/remotevm-asan
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # A sanitizer report must not pass for any status a test expects.
 export ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86
 
-coproc TARGET { exec "$build/selftests/remotevm_target"; }
-read -r _ pid code <&"${TARGET[0]}"
+ktap_print_header
+ktap_set_plan 44
+target_start "$build"
 code=0x$code
-ask() { echo "$*" >&"${TARGET[1]}"; read -r reply <&"${TARGET[0]}"; echo "$reply"; }
 
 # run ARGS...: the tool's stdout in $out, its exit status in $rc.
 run() { out=$("$cli" "$@" 2>"$tmp/stderr"); rc=$?; }
@@ -30,20 +29,6 @@ def get(path):
         v = v[int(key)] if isinstance(v, list) else v[key]
     return "null" if v is None else str(v)
 print(" ".join(get(path) for path in sys.argv[2:]))' "$out" "$@" 2>&1 | tail -n1
-}
-# perms ADDR: the permissions of the target's mapping holding ADDR, if any
-# (the kernel may merge an allocation with a neighbour into one mapping).
-perms() {
-	local range perms rest
-	while read -r range perms rest; do
-		if ((16#${range%-*} <= $1 && $1 < 16#${range#*-})); then
-			echo "$perms"
-			return
-		fi
-	done <"/proc/$pid/maps"
-}
-is() {
-	if [ "$3" = "$2" ]; then tap_ok "$1"; else tap_fail "$1" "expected: $2" "got: $3"; fi
 }
 
 missing=
@@ -110,9 +95,9 @@ done <<<"$out"
 is "maps shows the target's code as part of an image" 1 "$images"
 run maps --free "$pid"
 if [[ $(grep -c ' free ' <<<"$out") -gt 0 ]]; then
-	tap_ok "maps --free shows free regions"
+	ktap_test_pass "maps --free shows free regions"
 else
-	tap_fail "maps --free shows free regions" "$out"
+	ktap_test_fail "maps --free shows free regions" "$out"
 fi
 
 run free "$pid" "$mid" --decommit 64K
@@ -192,16 +177,16 @@ run --json alloc "$pid" 4K --near "$code"
 near=$(json address)
 distance=$((near > code ? near - code : code - near))
 if ((rc == 0 && distance < 0x80000000)); then
-	tap_ok "alloc --near: within 2 GiB"
+	ktap_test_pass "alloc --near: within 2 GiB"
 else
-	tap_fail "alloc --near: within 2 GiB" "status $rc, $near for $code"
+	ktap_test_fail "alloc --near: within 2 GiB" "status $rc, $near for $code"
 fi
 run --json alloc "$pid" 4K --top-down
 top=$(json address)
 if ((rc == 0 && top > near)); then
-	tap_ok "alloc --top-down: above the one near the code"
+	ktap_test_pass "alloc --top-down: above the one near the code"
 else
-	tap_fail "alloc --top-down: above the one near the code" "status $rc, $top, near $near"
+	ktap_test_fail "alloc --top-down: above the one near the code" "status $rc, $top, near $near"
 fi
 run free "$pid" "$aligned"
 run --json alloc "$pid" 64K --address "$aligned"
@@ -230,6 +215,5 @@ is "no such process, --json: status 3, ESRCH" "3 query $nobody ESRCH" \
 
 is "the target was never stopped, traced or signalled" "ok 0 0" \
 	"$(ask S) $(awk '/^TracerPid:/ { print $2 }' "/proc/$pid/status")"
-echo X >&"${TARGET[1]}"
-wait
-tap_done
+target_stop
+ktap_finished

@@ -5,40 +5,27 @@
 # remotevm tool works on the target while gdb holds it stopped.
 build=${1:?build dir}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/tap.sh"
+. "$here/lib.sh"
 
+ktap_print_header
 if ! command -v gdb >/dev/null; then
-	tap_skip "remotevm from gdb" "no gdb"
-	tap_done
-	exit
+	ktap_set_plan 1
+	ktap_test_skip "remotevm from gdb" "no gdb"
+	ktap_finished
 fi
-if ! gdb -q -batch -nx -ex 'python import ctypes' >/dev/null 2>&1; then
-	tap_skip "remotevm from gdb" "gdb has no python with ctypes"
-	tap_done
-	exit
+if ! gdb -q -batch -nx -ex 'python import json, subprocess' >/dev/null 2>&1; then
+	ktap_set_plan 1
+	ktap_test_skip "remotevm from gdb" "gdb has no python"
+	ktap_finished
 fi
 
+ktap_set_plan 11
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-coproc TARGET { exec "$build/selftests/remotevm_target"; }
-read -r _ pid _ <&"${TARGET[0]}"
-ask() { echo "$*" >&"${TARGET[1]}"; read -r reply <&"${TARGET[0]}"; echo "$reply"; }
-# perms ADDR: the permissions of the target's mapping holding ADDR, if any.
-perms() {
-	local range perms rest
-	while read -r range perms rest; do
-		if ((16#${range%-*} <= 16#$1 && 16#$1 < 16#${range#*-})); then
-			echo "$perms"
-			return
-		fi
-	done <"/proc/$pid/maps"
-}
-is() {
-	if [ "$3" = "$2" ]; then tap_ok "$1"; else tap_fail "$1" "expected: $2" "got: $3"; fi
-}
+target_start "$build"
 
 # mov eax, 42; ret
-export REMOTEVM_LIB=$build/userlib/libremotevm.so
+export REMOTEVM_CLI=$build/tools/remotevm-asan
 out=$(gdb -q -batch -nx -p "$pid" \
 	-ex "source $here/../tools/gdb/remotevm.py" \
 	-ex 'remotevm-alloc 4096 rwx' \
@@ -62,9 +49,9 @@ code=$(line code)
 data=$(line data)
 
 if [[ -n $code ]]; then
-	tap_ok "remotevm-alloc in gdb: \$remotevm_addr set"
+	ktap_test_pass "remotevm-alloc in gdb: \$remotevm_addr set"
 else
-	tap_fail "remotevm-alloc in gdb: \$remotevm_addr set" "$out"
+	ktap_test_fail "remotevm-alloc in gdb: \$remotevm_addr set" "$out"
 fi
 is "gdb writes code there and reads it back" \
 	"0xb8	0x2a	0x00	0x00	0x00	0xc3" "$(grep -o '0xb8.*' <<<"$out")"
@@ -77,21 +64,20 @@ is "remotevm-query" \
 is "remotevm-free: released, gone from the maps" "remotevm: released 0x$data" \
 	"$(grep '^remotevm: released' <<<"$out")$(perms "$data")"
 if grep -q "^remotevm: 0x$data-.* free --- -, no allocation$" <<<"$out"; then
-	tap_ok "remotevm-query of the freed range: free"
+	ktap_test_pass "remotevm-query of the freed range: free"
 else
-	tap_fail "remotevm-query of the freed range: free" "$out"
+	ktap_test_fail "remotevm-query of the freed range: free" "$out"
 fi
 is "remotevm-alloc with a bad PROT is refused" 1 \
-	"$(grep -c '^no write-only memory on x86: use rw$' <<<"$out")"
+	"$(grep -c "^remotevm-alloc: protection 'w': x86 has no write-only memory, use rw$" <<<"$out")"
 if [[ $(line tracer) -gt 0 ]]; then
-	tap_ok "gdb was tracing the target"
+	ktap_test_pass "gdb was tracing the target"
 else
-	tap_fail "gdb was tracing the target" "$out"
+	ktap_test_fail "gdb was tracing the target" "$out"
 fi
 traced=$(cut -d' ' -f1 "$tmp/traced")
 is "the remotevm tool allocates while gdb holds the target" "rw-p" \
 	"$(perms "${traced#0x}")"
 is "the target runs on after gdb detached" "ok 1 1" "$(ask "P $code")"
-echo X >&"${TARGET[1]}"
-wait
-tap_done
+target_stop
+ktap_finished

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define COBJMACROS
 #include <remotevm/jscript9diag.h>
 #include <remotevm/remotevm.h>
 
@@ -61,7 +62,8 @@ TEST(open_validates_and_reports_errno)
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ((struct remotevm *)0x1, rvm);
 	remotevm__close(NULL);
-	EXPECT_EQ(-EINVAL, remotevm__alloc(NULL, NULL));
+	EXPECT_EQ(-EINVAL, remotevm__alloc(NULL, 0, PAGE, REMOTEVM_MEM_COMMIT,
+					   REMOTEVM_PAGE_READWRITE, NULL, NULL, NULL));
 	EXPECT_EQ(-EINVAL, remotevm__free(NULL, 0, 0, 0));
 }
 
@@ -69,73 +71,59 @@ TEST(open_validates_and_reports_errno)
 TEST(open_with_a_polling_worker)
 {
 	REMOTEVM_OPTS(remotevm_open_opts, opts, .poll_us = REMOTEVM_POLL_US_MAX + 1);
-	struct remotevm_alloc alloc = {
-		.size = PAGE,
-		.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	struct remotevm *rvm;
 	struct target t;
+	uint64_t addr;
 
 	ASSERT_EQ(0, target_start(&t));
 	EXPECT_EQ(-EINVAL, remotevm__open(t.pid, &opts, &rvm));
 	opts.poll_us = 100;
 	ASSERT_EQ(0, remotevm__open(t.pid, &opts, &rvm));
-	EXPECT_EQ(0, remotevm__alloc(rvm, &alloc));
-	EXPECT_EQ(0, remotevm__free(rvm, alloc.allocated_address, 0,
-				    REMOTEVM_MEM_RELEASE));
+	EXPECT_EQ(0, remotevm__alloc(rvm, 0, PAGE, REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, NULL));
+	EXPECT_EQ(0, remotevm__free(rvm, addr, 0, REMOTEVM_MEM_RELEASE));
 	remotevm__close(rvm);
 	target_stop(&t);
 }
 
 TEST_F(lib, alloc_write_read_query_free)
 {
-	struct remotevm_alloc alloc = {
-		.size = 2 * PAGE,
-		.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	struct remotevm_region region;
 	char buf[2 * PAGE], back[2 * PAGE];
+	uint64_t addr = 0, size = 0;
 
-	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
-	EXPECT_TRUE(in_maps(self->t.pid, alloc.allocated_address, "rw-p"));
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, 0, 2 * PAGE,
+				     REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, &size));
+	EXPECT_EQ(2 * PAGE, size);
+	EXPECT_TRUE(in_maps(self->t.pid, addr, "rw-p"));
 	memset(buf, 0x3c, sizeof(buf));
-	EXPECT_EQ((ssize_t)sizeof(buf),
-		  remotevm__write(self->rvm, alloc.allocated_address, buf, sizeof(buf)));
+	EXPECT_EQ((ssize_t)sizeof(buf), remotevm__write(self->rvm, addr, buf, sizeof(buf)));
 	/* The target sees what the library wrote. */
-	EXPECT_EQ(0x3c, target_read(&self->t, alloc.allocated_address, sizeof(buf)));
-	EXPECT_EQ((ssize_t)sizeof(back),
-		  remotevm__read(self->rvm, alloc.allocated_address, back, sizeof(back)));
+	EXPECT_EQ(0x3c, target_read(&self->t, addr, sizeof(buf)));
+	EXPECT_EQ((ssize_t)sizeof(back), remotevm__read(self->rvm, addr, back, sizeof(back)));
 	EXPECT_EQ(0, memcmp(buf, back, sizeof(buf)));
 
-	ASSERT_EQ(0, remotevm__query(self->rvm, alloc.allocated_address, &region));
+	ASSERT_EQ(0, remotevm__query(self->rvm, addr, &region, sizeof(region)));
 	EXPECT_EQ(REMOTEVM_MEM_COMMIT, region.state);
-	EXPECT_EQ(alloc.allocated_address, region.allocation_base);
-	ASSERT_EQ(0, remotevm__free(self->rvm, alloc.allocated_address, 0,
-				    REMOTEVM_MEM_RELEASE));
-	EXPECT_FALSE(in_maps(self->t.pid, alloc.allocated_address, NULL));
-	EXPECT_EQ(-EADDRNOTAVAIL, remotevm__free(self->rvm, alloc.allocated_address,
-						 0, REMOTEVM_MEM_RELEASE));
+	EXPECT_EQ(addr, region.allocation_base);
+	ASSERT_EQ(0, remotevm__free(self->rvm, addr, 0, REMOTEVM_MEM_RELEASE));
+	EXPECT_FALSE(in_maps(self->t.pid, addr, NULL));
+	EXPECT_EQ(-EADDRNOTAVAIL, remotevm__free(self->rvm, addr, 0, REMOTEVM_MEM_RELEASE));
 	EXPECT_EQ(EADDRNOTAVAIL, errno);
 }
 
 TEST_F(lib, read_stops_at_the_first_inaccessible_page)
 {
-	struct remotevm_alloc alloc = {
-		.size = 2 * PAGE,
-		.allocation_type = REMOTEVM_MEM_RESERVE,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	char buf[2 * PAGE];
+	uint64_t addr;
 
-	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
-	alloc.address = alloc.allocated_address;
-	alloc.size = PAGE;
-	alloc.allocation_type = REMOTEVM_MEM_COMMIT;
-	ASSERT_EQ(0, remotevm__alloc(self->rvm, &alloc));
-	EXPECT_EQ(PAGE, remotevm__read(self->rvm, alloc.address, buf, sizeof(buf)));
-	EXPECT_GT(0, remotevm__read(self->rvm, alloc.address + PAGE, buf, PAGE));
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, 0, 2 * PAGE, REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, NULL));
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, addr, PAGE, REMOTEVM_MEM_COMMIT,
+				     REMOTEVM_PAGE_READWRITE, NULL, NULL, NULL));
+	EXPECT_EQ(PAGE, remotevm__read(self->rvm, addr, buf, sizeof(buf)));
+	EXPECT_GT(0, remotevm__read(self->rvm, addr + PAGE, buf, PAGE));
 }
 
 TEST_F(lib, regions_protect_batch)
@@ -152,11 +140,11 @@ TEST_F(lib, regions_protect_batch)
 	uint32_t count = 4, completed = 0, old = 0;
 	uint64_t next = 0;
 
-	ASSERT_EQ(0, remotevm__batch(self->rvm, ops, 2, &completed));
+	ASSERT_EQ(0, remotevm__batch(self->rvm, ops, 2, sizeof(ops[0]), &completed));
 	EXPECT_EQ(2, completed);
 	ASSERT_EQ(0, remotevm__regions(self->rvm, ops[0].alloc.allocated_address,
 				       ops[0].alloc.allocated_address + PAGE,
-				       regions, &count, &next));
+				       regions, sizeof(regions[0]), &count, &next));
 	EXPECT_EQ(1, count);
 	EXPECT_EQ(ops[0].alloc.allocated_address + PAGE, next);
 	ASSERT_EQ(0, remotevm__protect(self->rvm, ops[1].alloc.allocated_address, PAGE,
@@ -168,13 +156,9 @@ TEST_F(lib, regions_protect_batch)
 TEST_F(lib, open_with_a_brokers_mem_fd_and_release_on_close)
 {
 	REMOTEVM_OPTS(remotevm_open_opts, opts, .release_on_close = true);
-	struct remotevm_alloc alloc = {
-		.size = PAGE,
-		.allocation_type = REMOTEVM_MEM_COMMIT,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
 	struct remotevm *rvm;
 	char path[64];
+	uint64_t addr;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", self->t.pid);
 	opts.mem_fd = open(path, O_RDWR);
@@ -183,11 +167,270 @@ TEST_F(lib, open_with_a_brokers_mem_fd_and_release_on_close)
 	/* The handle keeps its own duplicate. */
 	close(opts.mem_fd);
 	EXPECT_EQ(self->t.pid, remotevm__pid(rvm));
-	ASSERT_EQ(0, remotevm__alloc(rvm, &alloc));
-	EXPECT_EQ(1, remotevm__write(rvm, alloc.allocated_address, "x", 1));
-	EXPECT_TRUE(in_maps(self->t.pid, alloc.allocated_address, NULL));
+	ASSERT_EQ(0, remotevm__alloc(rvm, 0, PAGE, REMOTEVM_MEM_COMMIT,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, NULL));
+	EXPECT_EQ(1, remotevm__write(rvm, addr, "x", 1));
+	EXPECT_TRUE(in_maps(self->t.pid, addr, NULL));
 	remotevm__close(rvm);
-	EXPECT_FALSE(in_maps(self->t.pid, alloc.allocated_address, NULL));
+	EXPECT_FALSE(in_maps(self->t.pid, addr, NULL));
+}
+
+/* ------------------------------------------------------------------ */
+/* The library's own ABI                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * These tests also run as libremotevm_compat_test: this file, built with
+ * today's headers, linked with a library built against a uapi in which
+ * struct remotevm_region and struct remotevm_op have grown (see
+ * userlib/build.mk). There, they are an older application on a newer
+ * library: a library that used its own sizeof for the caller's structs
+ * would write past them or read them at the wrong stride.
+ */
+
+#define GUARD 0xa5
+
+static int all_bytes(const void *bytes, int value, size_t len)
+{
+	const unsigned char *b = bytes;
+
+	while (len--)
+		if (*b++ != value)
+			return 0;
+	return 1;
+}
+
+/* A 64 KiB-aligned free address of the target, with 128 KiB free from it. */
+static uint64_t free_base(struct target *t)
+{
+	return (target_hole(t, 1 << 20) + 0xffff) & ~0xffffULL;
+}
+
+/* struct remotevm_alloc_opts as a caller built before alignment existed. */
+struct alloc_opts_without_alignment {
+	size_t sz;
+	uint64_t lowest;
+	uint64_t highest;
+};
+
+/* ... and as a caller built against a later library sees it. */
+struct alloc_opts_with_a_later_field {
+	size_t sz;
+	uint64_t lowest;
+	uint64_t highest;
+	uint64_t alignment;
+	uint64_t later;
+};
+
+TEST_F(lib, alloc_opts_of_an_older_caller_end_at_its_size)
+{
+	/* Heap-allocated to its own size: ASan sees any read past it. */
+	struct alloc_opts_without_alignment *old = calloc(1, sizeof(*old));
+	uint64_t addr = 0, floor = self->t.code + (1ULL << 32);
+
+	ASSERT_NE(NULL, old);
+	old->sz = sizeof(*old);
+	old->lowest = floor;
+	ASSERT_EQ(0, remotevm__alloc(self->rvm, 0, PAGE,
+				     REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE,
+				     (const struct remotevm_alloc_opts *)old, &addr,
+				     NULL));
+	EXPECT_LE(floor, addr);
+	EXPECT_TRUE(in_maps(self->t.pid, addr, "rw-p"));
+	free(old);
+}
+
+TEST_F(lib, opts_with_unknown_fields_set_are_refused_and_do_nothing)
+{
+	struct alloc_opts_with_a_later_field newer;
+	struct {
+		struct remotevm_open_opts known;
+		uint64_t later;
+	} open_newer;
+	uint64_t hole = free_base(&self->t), addr = 0;
+	struct remotevm *rvm = NULL;
+
+	ASSERT_NE(0, hole);
+	memset(&newer, 0, sizeof(newer));
+	newer.sz = sizeof(newer);
+	newer.later = 1;
+	EXPECT_EQ(-EINVAL, remotevm__alloc(self->rvm, hole, PAGE,
+					   REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+					   REMOTEVM_PAGE_READWRITE,
+					   (const struct remotevm_alloc_opts *)&newer,
+					   &addr, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, addr);
+	EXPECT_FALSE(in_maps(self->t.pid, hole, NULL));
+	/* Known-zero is what an older library assumes: accepted. */
+	newer.later = 0;
+	EXPECT_EQ(0, remotevm__alloc(self->rvm, hole, PAGE,
+				     REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE,
+				     (const struct remotevm_alloc_opts *)&newer,
+				     &addr, NULL));
+	EXPECT_EQ(hole, addr);
+
+	memset(&open_newer, 0, sizeof(open_newer));
+	open_newer.known.sz = sizeof(open_newer);
+	open_newer.later = 1;
+	EXPECT_EQ(-EINVAL, remotevm__open(self->t.pid, &open_newer.known, &rvm));
+	EXPECT_EQ(NULL, rvm);
+	open_newer.later = 0;
+	EXPECT_EQ(0, remotevm__open(self->t.pid, &open_newer.known, &rvm));
+	remotevm__close(rvm);
+}
+
+/* A reservation with its middle 64 KiB committed: three regions. */
+static uint64_t three_regions(struct __test_metadata *_metadata,
+			      struct remotevm *rvm)
+{
+	uint64_t addr = 0;
+
+	EXPECT_EQ(0, remotevm__alloc(rvm, 0, 3 * 0x10000, REMOTEVM_MEM_RESERVE,
+				     REMOTEVM_PAGE_READWRITE, NULL, &addr, NULL));
+	EXPECT_EQ(0, remotevm__alloc(rvm, addr + 0x10000, 0x10000, REMOTEVM_MEM_COMMIT,
+				     REMOTEVM_PAGE_READWRITE, NULL, NULL, NULL));
+	return addr;
+}
+
+TEST_F(lib, query_and_regions_write_only_the_callers_structs)
+{
+	struct {
+		struct remotevm_region region[3];
+		unsigned char guard[64];
+	} out;
+	uint64_t addr = three_regions(_metadata, self->rvm), next = 0;
+	uint32_t count = 3;
+	int i;
+
+	memset(&out, GUARD, sizeof(out));
+	ASSERT_EQ(0, remotevm__regions(self->rvm, addr, addr + 3 * 0x10000,
+				       out.region, sizeof(out.region[0]), &count, &next));
+	ASSERT_EQ(3, count);
+	EXPECT_EQ(addr + 3 * 0x10000, next);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(addr + i * 0x10000, out.region[i].base_address);
+		EXPECT_EQ(0x10000, out.region[i].region_size);
+		EXPECT_EQ(addr, out.region[i].allocation_base);
+		EXPECT_EQ(i == 1 ? REMOTEVM_MEM_COMMIT : REMOTEVM_MEM_RESERVE,
+			  out.region[i].state);
+	}
+	EXPECT_TRUE(all_bytes(out.guard, GUARD, sizeof(out.guard)));
+
+	memset(&out, GUARD, sizeof(out));
+	ASSERT_EQ(0, remotevm__query(self->rvm, addr + 0x10000, out.region,
+				     sizeof(out.region[0])));
+	EXPECT_EQ(REMOTEVM_MEM_COMMIT, out.region[0].state);
+	EXPECT_EQ(addr + 0x10000, out.region[0].base_address);
+	EXPECT_TRUE(all_bytes(&out.region[1], GUARD, sizeof(out) - sizeof(out.region[0])));
+	/* Below the first published size, there is no struct to fill. */
+	EXPECT_EQ(-EINVAL, remotevm__query(self->rvm, addr, out.region,
+					   REMOTEVM_REGION_SIZE_VER0 - 8));
+	EXPECT_TRUE(all_bytes(&out.region[1], GUARD, sizeof(out) - sizeof(out.region[0])));
+}
+
+/* A newer caller's region: a field after the ones the library knows. */
+struct region_with_a_later_field {
+	struct remotevm_region known;
+	uint64_t later;
+};
+
+TEST_F(lib, query_and_regions_zero_a_newer_callers_unknown_fields)
+{
+	struct region_with_a_later_field out[4];
+	uint64_t addr = three_regions(_metadata, self->rvm);
+	uint32_t count = 4;
+	int i;
+
+	memset(out, GUARD, sizeof(out));
+	ASSERT_EQ(0, remotevm__regions(self->rvm, addr, addr + 3 * 0x10000,
+				       &out[0].known, sizeof(out[0]), &count, NULL));
+	ASSERT_EQ(3, count);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(addr + i * 0x10000, out[i].known.base_address);
+		EXPECT_EQ(0, out[i].later);
+	}
+	EXPECT_TRUE(all_bytes(&out[3], GUARD, sizeof(out[3])));
+
+	memset(out, GUARD, sizeof(out));
+	ASSERT_EQ(0, remotevm__query(self->rvm, addr + 0x20000, &out[0].known,
+				     sizeof(out[0])));
+	EXPECT_EQ(addr + 0x20000, out[0].known.base_address);
+	EXPECT_EQ(REMOTEVM_MEM_RESERVE, out[0].known.state);
+	EXPECT_EQ(0, out[0].later);
+	EXPECT_TRUE(all_bytes(&out[1], GUARD, sizeof(out[1])));
+}
+
+static struct remotevm_op commit_op(uint64_t addr)
+{
+	struct remotevm_op op = {
+		.code = REMOTEVM_OP_ALLOC,
+		.alloc = {
+			.address = addr,
+			.size = PAGE,
+			.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
+			.page_protection = REMOTEVM_PAGE_READWRITE,
+		},
+	};
+
+	return op;
+}
+
+TEST_F(lib, batch_reads_and_writes_ops_at_the_callers_size)
+{
+	struct {
+		struct remotevm_op op[2];
+		unsigned char guard[64];
+	} in;
+	uint32_t completed = 0;
+	int i;
+
+	memset(&in, GUARD, sizeof(in));
+	in.op[0] = commit_op(0);
+	in.op[1] = commit_op(0);
+	ASSERT_EQ(0, remotevm__batch(self->rvm, in.op, 2, sizeof(in.op[0]), &completed));
+	EXPECT_EQ(2, completed);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, in.op[i].error);
+		EXPECT_EQ(PAGE, in.op[i].alloc.allocated_size);
+		EXPECT_TRUE(in_maps(self->t.pid, in.op[i].alloc.allocated_address, "rw-p"));
+	}
+	EXPECT_TRUE(all_bytes(in.guard, GUARD, sizeof(in.guard)));
+}
+
+/* A newer caller's op: a field after the ones the library knows. */
+struct op_with_a_later_field {
+	struct remotevm_op known;
+	uint64_t later;
+};
+
+TEST_F(lib, batch_of_a_newer_caller_works_unless_it_sets_unknown_fields)
+{
+	struct op_with_a_later_field ops[2];
+	uint64_t hole = free_base(&self->t);
+	uint32_t completed = 0;
+	int i;
+
+	ASSERT_NE(0, hole);
+	memset(ops, 0, sizeof(ops));
+	ops[0].known = commit_op(hole);
+	ops[1].known = commit_op(hole + 0x10000);
+	ops[1].later = 1;
+	EXPECT_EQ(-E2BIG, remotevm__batch(self->rvm, &ops[0].known, 2, sizeof(ops[0]),
+					  &completed));
+	EXPECT_FALSE(in_maps(self->t.pid, hole, NULL));
+	EXPECT_FALSE(in_maps(self->t.pid, hole + 0x10000, NULL));
+
+	ops[1].later = 0;
+	ASSERT_EQ(0, remotevm__batch(self->rvm, &ops[0].known, 2, sizeof(ops[0]),
+				     &completed));
+	EXPECT_EQ(2, completed);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(hole + i * 0x10000, ops[i].known.alloc.allocated_address);
+		EXPECT_EQ(0, ops[i].later);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -6,19 +6,17 @@
 # the proof of access to a process: such a load has to fail.
 # Unloads and reloads $REMOTEVM_KO, so no handle may be open meanwhile.
 build=${1:?build dir}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$here/tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 : "$build"
 
-echo "TAP version 13"
+ktap_print_header
 if [ -z "${REMOTEVM_KO:-}" ] || [ ! -r "$REMOTEVM_KO" ]; then
-	echo "1..1"
-	tap_skip "a load with a fake /proc fails" \
+	ktap_set_plan 1
+	ktap_test_skip "a load with a fake /proc fails" \
 		"REMOTEVM_KO (the loaded module's .ko) unset or unreadable: '${REMOTEVM_KO:-}'"
-	tap_done
-	exit
+	ktap_finished
 fi
-echo "1..3"
+ktap_set_plan 3
 loaded() { [ -d /sys/module/remotevm ]; }
 
 if out=$(rmmod remotevm 2>&1) && ! loaded; then
@@ -26,9 +24,9 @@ if out=$(rmmod remotevm 2>&1) && ! loaded; then
 	# a failure below is the fake /proc's doing, not unshare's or insmod's.
 	if out=$(unshare -m sh -c 'mount -t proc proc /proc && insmod "$REMOTEVM_KO"' 2>&1) &&
 		loaded; then
-		tap_ok "a load in a private mount namespace with the real procfs works"
+		ktap_test_pass "a load in a private mount namespace with the real procfs works"
 	else
-		tap_fail "a load in a private mount namespace with the real procfs works" "$out"
+		ktap_test_fail "a load in a private mount namespace with the real procfs works" "$out"
 	fi
 	loaded && rmmod remotevm
 
@@ -37,23 +35,23 @@ if out=$(rmmod remotevm 2>&1) && ! loaded; then
 		: >/proc/self/mem && insmod "$REMOTEVM_KO"' 2>&1)
 	rc=$?
 	if ((rc != 0)) && ! loaded; then
-		tap_ok "a load with a fake /proc fails"
+		ktap_test_pass "a load with a fake /proc fails"
 	else
-		tap_fail "a load with a fake /proc fails" \
+		ktap_test_fail "a load with a fake /proc fails" \
 			"insmod with a tmpfs /proc: status $rc, module loaded: $(loaded && echo yes || echo no)" \
 			${out:+"$out"}
 	fi
 	loaded && rmmod remotevm
 else
-	tap_fail "a load in a private mount namespace with the real procfs works" \
+	ktap_test_fail "a load in a private mount namespace with the real procfs works" \
 		"rmmod remotevm: $out"
-	tap_fail "a load with a fake /proc fails" "not tried: the module could not be unloaded"
+	ktap_test_fail "a load with a fake /proc fails" "not tried: the module could not be unloaded"
 fi
 
 # Always loaded again, for the tests after this one and the final rmmod.
 if loaded || out=$(insmod "$REMOTEVM_KO" 2>&1); then
-	tap_ok "the module loads again with the real /proc"
+	ktap_test_pass "the module loads again with the real /proc"
 else
-	tap_fail "the module loads again with the real /proc" "$out"
+	ktap_test_fail "the module loads again with the real /proc" "$out"
 fi
-tap_done
+ktap_finished

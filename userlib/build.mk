@@ -2,7 +2,7 @@
 # plus an ASan/UBSan build of the same sources for the tests.
 LIB_VERSION := 1.0.0
 LIB_SRCS := userlib/remotevm.c userlib/jsdebug.c
-LIB_HDRS := userlib/include/remotevm/remotevm.h \
+LIB_HDRS := userlib/include/remotevm/remotevm.h userlib/include/remotevm/common.h \
 	userlib/include/remotevm/jscript9diag.h uapi/linux/remotevm.h
 LIB_CFLAGS := $(USER_CFLAGS) -I$(CURDIR)/userlib/include -fvisibility=hidden
 LIB_DIR := $(BUILD)/userlib
@@ -37,7 +37,27 @@ $(LIB_A): $(LIB_SRCS:userlib/%.c=$(LIB_DIR)/%.o)
 $(LIB_ASAN_A): $(LIB_SRCS:userlib/%.c=$(LIB_DIR)/asan/%.o)
 	$(AR) rcs $@ $^
 
-userlib: $(LIB_SO) $(LIB_A) $(LIB_ASAN_A)
+# The same ASan/UBSan library built against a later uapi, in which struct
+# remotevm_region and struct remotevm_op have each grown a field: the
+# library's tests, built against today's headers, run against it as an
+# older application would against a newer libremotevm.so.1.
+LIB_LATER_DIR := $(LIB_DIR)/later
+LIB_LATER_ASAN_A := $(LIB_LATER_DIR)/libremotevm.a
+
+$(LIB_LATER_DIR)/linux/remotevm.h: uapi/linux/remotevm.h
+	@mkdir -p $(dir $@)
+	awk '/^struct remotevm_(region|op) \{/ { grow = 1 } \
+		grow && /^\};/ { print "\t__u64 later;"; grow = 0; grown++ } \
+		{ print } END { exit grown != 2 }' $< >$@.tmp
+	mv $@.tmp $@
+
+$(LIB_LATER_DIR)/%.o: userlib/%.c $(LIB_HDRS) $(LIB_LATER_DIR)/linux/remotevm.h
+	$(CC) -I$(LIB_LATER_DIR) $(LIB_CFLAGS) $(SANITIZE) -c -o $@ $<
+
+$(LIB_LATER_ASAN_A): $(LIB_SRCS:userlib/%.c=$(LIB_LATER_DIR)/%.o)
+	$(AR) rcs $@ $^
+
+userlib: $(LIB_SO) $(LIB_A) $(LIB_ASAN_A) $(LIB_LATER_ASAN_A)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib

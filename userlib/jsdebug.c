@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ const IID IID_IJsDebugDataTarget = {
 
 struct data_target {
 	IJsDebugDataTarget iface;	/* first: what callers hold */
-	unsigned int refs;
+	atomic_uint refs;
 	struct remotevm *handle;
 };
 
@@ -169,13 +170,15 @@ static HRESULT STDMETHODCALLTYPE target_query_interface(IJsDebugDataTarget *This
 
 static ULONG STDMETHODCALLTYPE target_add_ref(IJsDebugDataTarget *This)
 {
-	return __atomic_add_fetch(&from_iface(This)->refs, 1, __ATOMIC_RELAXED);
+	return atomic_fetch_add_explicit(&from_iface(This)->refs, 1,
+					 memory_order_relaxed) + 1;
 }
 
 static ULONG STDMETHODCALLTYPE target_release(IJsDebugDataTarget *This)
 {
 	struct data_target *target = from_iface(This);
-	ULONG refs = __atomic_sub_fetch(&target->refs, 1, __ATOMIC_ACQ_REL);
+	ULONG refs = atomic_fetch_sub_explicit(&target->refs, 1,
+					       memory_order_acq_rel) - 1;
 
 	if (!refs) {
 		remotevm__close(target->handle);
@@ -225,21 +228,12 @@ target_allocate_virtual_memory(IJsDebugDataTarget *This, UINT64 address,
 			       DWORD size, DWORD allocationType,
 			       DWORD pageProtection, UINT64 *pAllocatedAddress)
 {
-	struct remotevm_alloc alloc = {
-		.address = address,
-		.size = size,
-		.allocation_type = allocationType,
-		.page_protection = pageProtection,
-	};
-	HRESULT hr;
-
 	if (!pAllocatedAddress)
 		return E_POINTER;
 	*pAllocatedAddress = 0;
-	hr = hresult(remotevm__alloc(from_iface(This)->handle, &alloc));
-	if (SUCCEEDED(hr))
-		*pAllocatedAddress = alloc.allocated_address;
-	return hr;
+	return hresult(remotevm__alloc(from_iface(This)->handle, address, size,
+				       allocationType, pageProtection, NULL,
+				       pAllocatedAddress, NULL));
 }
 
 static HRESULT STDMETHODCALLTYPE target_free_virtual_memory(IJsDebugDataTarget *This,
@@ -509,7 +503,7 @@ HRESULT RemoteVmCreateDataTargetFromMemFd(pid_t pid, int memFd,
 		return hresult(ret);
 	}
 	target->iface.lpVtbl = &data_target_vtbl;
-	target->refs = 1;
+	atomic_init(&target->refs, 1);
 	*ppTarget = &target->iface;
 	return S_OK;
 }

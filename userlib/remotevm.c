@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,21 +33,52 @@ static int result(int ret)
 	return ret < 0 ? fail(errno) : 0;
 }
 
-/* A field of opts, or its default if the caller's struct predates it. */
-#define OPT(opts, field, fallback)					\
-	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +	\
-	 sizeof((opts)->field) ? (opts)->field : (fallback))
+#define offsetofend(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+
+/*
+ * Options structs, checked as libbpf checks its own: a caller's struct
+ * smaller than the library's (an older caller) reads as the defaults past
+ * its end; a larger one (a newer caller) is refused if it sets a field
+ * this library does not know and so could not honour.
+ */
+#define remotevm_open_opts__last_field poll_us
+#define remotevm_alloc_opts__last_field alignment
+
+static bool all_zero(const char *bytes, size_t len)
+{
+	while (len--)
+		if (*bytes++)
+			return false;
+	return true;
+}
+
+static bool opts_valid(const void *opts, size_t known, size_t sz)
+{
+	return sz >= sizeof(size_t) &&
+	       (sz <= known || all_zero((const char *)opts + known, sz - known));
+}
+
+#define OPTS_VALID(opts, TYPE)						\
+	(!(opts) || opts_valid((opts), offsetofend(struct TYPE,		\
+						   TYPE##__last_field),	\
+			       (opts)->sz))
+#define OPTS_HAS(opts, field)						\
+	((opts) && (opts)->sz >= offsetofend(__typeof__(*(opts)), field))
+#define OPTS_GET(opts, field, fallback)					\
+	(OPTS_HAS(opts, field) ? (opts)->field : (fallback))
 
 int remotevm__open(pid_t pid, const struct remotevm_open_opts *opts,
 		   struct remotevm **out)
 {
 	struct remotevm_attach attach = { .pid = (__u32)pid };
 	struct remotevm *handle;
-	int mem_fd = OPT(opts, mem_fd, 0), err;
+	int mem_fd, err;
 	char path[64];
 
-	if (!out || pid <= 0 || (opts && opts->sz < sizeof(size_t)))
+	if (!out || pid <= 0 || !OPTS_VALID(opts, remotevm_open_opts))
 		return fail(EINVAL);
+	mem_fd = OPTS_GET(opts, mem_fd, 0);
 	handle = calloc(1, sizeof(*handle));
 	if (!handle)
 		return fail(ENOMEM);
@@ -65,8 +97,8 @@ int remotevm__open(pid_t pid, const struct remotevm_open_opts *opts,
 	if (handle->dev < 0)
 		goto fail;
 	attach.mem_fd = handle->mem;
-	attach.poll_us = OPT(opts, poll_us, 0);
-	if (OPT(opts, release_on_close, false))
+	attach.poll_us = OPTS_GET(opts, poll_us, 0);
+	if (OPTS_GET(opts, release_on_close, false))
 		attach.flags |= REMOTEVM_ATTACH_RELEASE_ON_CLOSE;
 	if (ioctl(handle->dev, REMOTEVM_IOC_ATTACH, &attach))
 		goto fail;
@@ -99,11 +131,30 @@ int remotevm__fd(const struct remotevm *handle)
 	return handle ? handle->dev : fail(EINVAL);
 }
 
-int remotevm__alloc(struct remotevm *handle, struct remotevm_alloc *alloc)
+int remotevm__alloc(struct remotevm *handle, uint64_t address, uint64_t size,
+		    uint32_t allocation_type, uint32_t page_protection,
+		    const struct remotevm_alloc_opts *opts,
+		    uint64_t *allocated_address, uint64_t *allocated_size)
 {
-	if (!handle || !alloc)
+	struct remotevm_alloc alloc = {
+		.address = address,
+		.size = size,
+		.allocation_type = allocation_type,
+		.page_protection = page_protection,
+	};
+
+	if (!handle || !OPTS_VALID(opts, remotevm_alloc_opts))
 		return fail(EINVAL);
-	return result(ioctl(handle->dev, REMOTEVM_IOC_ALLOC, alloc));
+	alloc.lowest = OPTS_GET(opts, lowest, 0);
+	alloc.highest = OPTS_GET(opts, highest, 0);
+	alloc.alignment = OPTS_GET(opts, alignment, 0);
+	if (ioctl(handle->dev, REMOTEVM_IOC_ALLOC, &alloc))
+		return fail(errno);
+	if (allocated_address)
+		*allocated_address = alloc.allocated_address;
+	if (allocated_size)
+		*allocated_size = alloc.allocated_size;
+	return 0;
 }
 
 int remotevm__free(struct remotevm *handle, uint64_t address, uint64_t size,
@@ -121,30 +172,34 @@ int remotevm__free(struct remotevm *handle, uint64_t address, uint64_t size,
 }
 
 int remotevm__query(struct remotevm *handle, uint64_t address,
-		    struct remotevm_region *region)
+		    struct remotevm_region *region, size_t region_size)
 {
 	struct remotevm_query query = { .address = address };
+	size_t known = sizeof(query.region);
 
-	if (!handle || !region)
+	if (!handle || !region || region_size < REMOTEVM_REGION_SIZE_VER0)
 		return fail(EINVAL);
 	if (ioctl(handle->dev, REMOTEVM_IOC_QUERY, &query))
 		return fail(errno);
-	*region = query.region;
+	/* The kernel's rule for REGIONS: a newer caller's fields read as zero. */
+	memcpy(region, &query.region, region_size < known ? region_size : known);
+	if (region_size > known)
+		memset((char *)region + known, 0, region_size - known);
 	return 0;
 }
 
 int remotevm__regions(struct remotevm *handle, uint64_t start, uint64_t end,
-		      struct remotevm_region *regions, uint32_t *count,
-		      uint64_t *next)
+		      struct remotevm_region *regions, size_t region_size,
+		      uint32_t *count, uint64_t *next)
 {
 	struct remotevm_regions req = {
 		.start = start,
 		.end = end,
 		.regions = (uintptr_t)regions,
-		.region_size = sizeof(*regions),
+		.region_size = (uint32_t)region_size,
 	};
 
-	if (!handle || !regions || !count)
+	if (!handle || !regions || !count || region_size > UINT32_MAX)
 		return fail(EINVAL);
 	req.count = *count;
 	if (ioctl(handle->dev, REMOTEVM_IOC_REGIONS, &req))
@@ -176,16 +231,16 @@ int remotevm__protect(struct remotevm *handle, uint64_t address, uint64_t size,
 }
 
 int remotevm__batch(struct remotevm *handle, struct remotevm_op *ops,
-		    uint32_t count, uint32_t *completed)
+		    uint32_t count, size_t op_size, uint32_t *completed)
 {
 	struct remotevm_batch batch = {
 		.ops = (uintptr_t)ops,
 		.count = count,
-		.op_size = sizeof(*ops),
+		.op_size = (uint32_t)op_size,
 	};
 	int ret;
 
-	if (!handle || !ops)
+	if (!handle || !ops || op_size > UINT32_MAX)
 		return fail(EINVAL);
 	ret = ioctl(handle->dev, REMOTEVM_IOC_BATCH, &batch);
 	if (completed)
@@ -208,8 +263,8 @@ static ssize_t accessible_prefix(struct remotevm *handle, uint64_t address,
 
 	while (cursor < end) {
 		uint32_t count = sizeof(regions) / sizeof(regions[0]), i;
-		int ret = remotevm__regions(handle, cursor, end, regions, &count,
-					    NULL);
+		int ret = remotevm__regions(handle, cursor, end, regions,
+					    sizeof(regions[0]), &count, NULL);
 
 		if (ret)
 			return ret;

@@ -5,11 +5,11 @@
 set -euo pipefail
 build=${1:?build dir}
 remotevm=$build/tools/remotevm
+. "$(dirname "${BASH_SOURCE[0]}")/../../selftests/lib.sh"
 
-coproc TARGET { "$build/selftests/remotevm_target"; }
-read -r _ pid _ <&"${TARGET[0]}"
+target_start "$build"
 say() { printf '\n== %s\n' "$*"; }
-ask() { echo "$*" >&"${TARGET[1]}"; read -r reply <&"${TARGET[0]}"; echo "target: $reply"; }
+tell() { echo "target: $(ask "$@")"; }
 
 say "target process $pid is running (blocked reading its stdin)"
 
@@ -26,17 +26,16 @@ say "remotevm maps $pid $addr: reserved and committed regions"
 "$remotevm" maps "$pid" "$addr" "$(printf 0x%x $((addr + 65536)))"
 
 say "the target itself reads it (zero-filled), fills it with 0x90, reads it back"
-ask "R ${addr#0x} 2000"
-ask "W ${addr#0x} 2000 90"
-ask "R ${addr#0x} 2000"
+tell "R ${addr#0x} 2000"
+tell "W ${addr#0x} 2000 90"
+tell "R ${addr#0x} 2000"
 "$remotevm" read "$pid" "$addr" 16
 
 say "no signal reached it and it was never stopped"
-ask "S"
+tell "S"
 grep State "/proc/$pid/status"
 
 say "remotevm free $pid $addr: released"
 "$remotevm" free "$pid" "$addr"
 grep -q "^0*${addr#0x}-" "/proc/$pid/maps" || echo "no longer in the target's maps"
-echo X >&"${TARGET[1]}"
-wait
+target_stop

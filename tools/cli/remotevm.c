@@ -441,76 +441,75 @@ static int cmd_alloc(struct cli *cli, int argc, char **argv)
 		COMMON_OPTIONS,
 		{ 0 },
 	};
-	struct remotevm_alloc alloc = {
-		.allocation_type = REMOTEVM_MEM_RESERVE | REMOTEVM_MEM_COMMIT,
-		.page_protection = REMOTEVM_PAGE_READWRITE,
-	};
+	REMOTEVM_OPTS(remotevm_alloc_opts, placement);
+	uint32_t type = REMOTEVM_MEM_RESERVE | REMOTEVM_MEM_COMMIT;
+	uint32_t protection = REMOTEVM_PAGE_READWRITE;
+	uint64_t address = 0, size, near, allocated_address, allocated_size;
 	bool placed = false, committed;
-	uint64_t near;
 	char **arg;
 	int opt, ret;
 
 	while ((opt = next_option(cli, argc, argv, options)) != -1) {
 		switch (opt) {
 		case 'p':
-			alloc.page_protection = parse_protection(cli, optarg);
+			protection = parse_protection(cli, optarg);
 			break;
 		case 'r':
-			alloc.allocation_type &= ~REMOTEVM_MEM_COMMIT;
+			type &= ~REMOTEVM_MEM_COMMIT;
 			break;
 		case 'c':
-			alloc.allocation_type &= ~REMOTEVM_MEM_RESERVE;
+			type &= ~REMOTEVM_MEM_RESERVE;
 			break;
 		case 'a':
-			alloc.address = parse_address(cli, "--address", optarg);
-			if (!alloc.address)
+			address = parse_address(cli, "--address", optarg);
+			if (!address)
 				usage_error(cli, "--address 0 means none: leave it out");
 			break;
 		case 't':
-			alloc.allocation_type |= REMOTEVM_MEM_TOP_DOWN;
+			type |= REMOTEVM_MEM_TOP_DOWN;
 			placed = true;
 			break;
 		case 'n':
 			near = parse_address(cli, "--near", optarg);
-			alloc.lowest = near > NEAR_REACH ? near - NEAR_REACH : 0;
-			alloc.highest = near < UINT64_MAX - NEAR_REACH ?
-					near + NEAR_REACH : UINT64_MAX;
+			placement.lowest = near > NEAR_REACH ? near - NEAR_REACH : 0;
+			placement.highest = near < UINT64_MAX - NEAR_REACH ?
+					    near + NEAR_REACH : UINT64_MAX;
 			placed = true;
 			break;
 		case 'A':
-			alloc.alignment = parse_size(cli, "--align", optarg);
+			placement.alignment = parse_size(cli, "--align", optarg);
 			placed = true;
 			break;
 		}
 	}
 	arg = operands(cli, argc, argv, 2, 2);
 	cli->pid = parse_pid(cli, arg[0]);
-	alloc.size = parse_size(cli, "SIZE", arg[1]);
-	if (!(alloc.allocation_type & (REMOTEVM_MEM_RESERVE | REMOTEVM_MEM_COMMIT)))
+	size = parse_size(cli, "SIZE", arg[1]);
+	if (!(type & (REMOTEVM_MEM_RESERVE | REMOTEVM_MEM_COMMIT)))
 		usage_error(cli, "--reserve-only and --commit-only exclude each other");
-	if (placed && alloc.address)
+	if (placed && address)
 		usage_error(cli, "--address excludes --near, --top-down and --align");
 
 	ret = attach(cli);
 	if (ret)
 		return ret;
-	ret = remotevm__alloc(cli->vm, &alloc);
+	ret = remotevm__alloc(cli->vm, address, size, type, protection,
+			      &placement, &allocated_address, &allocated_size);
 	if (ret)
 		return failed(cli, "alloc", ret);
 
-	committed = alloc.allocation_type & REMOTEVM_MEM_COMMIT;
+	committed = type & REMOTEVM_MEM_COMMIT;
 	if (cli->json) {
-		json_address("address", alloc.allocated_address);
-		json_u64("size", alloc.allocated_size);
+		json_address("address", allocated_address);
+		json_u64("size", allocated_size);
 		json_str("state", committed ? "commit" : "reserve");
-		json_str("protection", protection_text(alloc.page_protection));
+		json_str("protection", protection_text(protection));
 		json_end();
 	} else {
 		printf("0x%" PRIx64 " %" PRIu64 " bytes, %s%s\n",
-		       (uint64_t)alloc.allocated_address,
-		       (uint64_t)alloc.allocated_size,
+		       allocated_address, allocated_size,
 		       committed ? "committed " : "reserved",
-		       committed ? protection_text(alloc.page_protection) : "");
+		       committed ? protection_text(protection) : "");
 	}
 	return EXIT_OK;
 }
@@ -573,7 +572,7 @@ static int cmd_query(struct cli *cli, int argc, char **argv)
 	ret = attach(cli);
 	if (ret)
 		return ret;
-	ret = remotevm__query(cli->vm, address, &region);
+	ret = remotevm__query(cli->vm, address, &region, sizeof(region));
 	if (ret)
 		return failed(cli, "query", ret);
 	if (cli->json) {
@@ -625,7 +624,8 @@ static int cmd_maps(struct cli *cli, int argc, char **argv)
 	for (next = start; next < end; ) {
 		uint32_t count = sizeof(regions) / sizeof(regions[0]), i;
 
-		ret = remotevm__regions(cli->vm, next, end, regions, &count, &next);
+		ret = remotevm__regions(cli->vm, next, end, regions,
+					sizeof(regions[0]), &count, &next);
 		if (ret) {
 			if (cli->json)
 				json_leave(']');

@@ -5,6 +5,7 @@
  * macros, constants and HRESULTs), so that C code written against it
  * compiles unchanged; only the creation of the object differs:
  * RemoteVmCreateDataTarget() instead of a debugger's implementation.
+ * Define COBJMACROS before including it for the IFoo_Method() macros.
  *
  * Strings are BSTRs of UTF-16 code units, as on Windows (OLECHAR is 16
  * bits here, not wchar_t), allocated by the library and freed with
@@ -16,12 +17,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <remotevm/common.h>
+
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#ifndef LIBREMOTEVM_API
-#define LIBREMOTEVM_API __attribute__((visibility("default")))
 #endif
 
 /* Windows base types, as wide as on Windows. */
@@ -256,6 +255,8 @@ interface IJsDebugDataTarget {
 	CONST_VTBL struct IJsDebugDataTargetVtbl *lpVtbl;
 };
 
+/* The C call macros, only for callers that ask for them, as in MIDL's headers. */
+#ifdef COBJMACROS
 #define IEnumJsStackFrames_QueryInterface(This, riid, ppvObject) \
 	((This)->lpVtbl->QueryInterface(This, riid, ppvObject))
 #define IEnumJsStackFrames_AddRef(This) ((This)->lpVtbl->AddRef(This))
@@ -286,6 +287,7 @@ interface IJsDebugDataTarget {
 	((This)->lpVtbl->CreateStackFrameEnumerator(This, threadId, ppEnumerator))
 #define IJsDebugDataTarget_GetThreadContext(This, threadId, contextFlags, contextSize, pContext) \
 	((This)->lpVtbl->GetThreadContext(This, threadId, contextFlags, contextSize, pContext))
+#endif /* COBJMACROS */
 
 /* BSTRs: a length prefix in bytes before the characters, NUL-terminated. */
 LIBREMOTEVM_API BSTR SysAllocStringLen(const OLECHAR *str, UINT32 len);

@@ -6,6 +6,12 @@
  * A struct remotevm is a handle on one target process. Every function
  * returns 0 (or a count) on success and a negative errno on failure, and
  * also sets errno. Calls on one handle may come from several threads.
+ *
+ * The library's ABI is its own, not the uapi's struct sizes: mandatory
+ * arguments are scalars, optional ones sit in opts structs that carry
+ * their size, and arrays of uapi structs come with the caller's element
+ * size. A later libremotevm.so.1 thus never reads or writes past what an
+ * older application allocated.
  */
 #ifndef REMOTEVM_REMOTEVM_H
 #define REMOTEVM_REMOTEVM_H
@@ -16,20 +22,18 @@
 #include <sys/types.h>
 
 #include <linux/remotevm.h>
+#include <remotevm/common.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#ifndef LIBREMOTEVM_API
-#define LIBREMOTEVM_API __attribute__((visibility("default")))
-#endif
-
 struct remotevm;
 
 /*
- * Options of remotevm__open(). Declare with REMOTEVM_OPTS so that sz is
- * set: a library built with more fields still reads an older caller's.
+ * Options structs: declare them with REMOTEVM_OPTS (<remotevm/common.h>),
+ * which zeroes them and sets sz. Optional arguments live there so that a
+ * later field never changes a function's signature.
  */
 struct remotevm_open_opts {
 	size_t sz;
@@ -45,11 +49,19 @@ struct remotevm_open_opts {
 	size_t :0;
 };
 
-#define REMOTEVM_OPTS(TYPE, NAME, ...)					\
-	struct TYPE NAME = {						\
-		.sz = sizeof(struct TYPE),				\
-		__VA_ARGS__						\
-	}
+/*
+ * Where the module may place an allocation whose address it chooses (as
+ * VirtualAlloc2's MEM_ADDRESS_REQUIREMENTS): all of it within [lowest,
+ * highest] (0: no bound), its base a multiple of alignment (a power of
+ * two, at least a page; 0: a page).
+ */
+struct remotevm_alloc_opts {
+	size_t sz;
+	uint64_t lowest;
+	uint64_t highest;
+	uint64_t alignment;
+	size_t :0;
+};
 
 /* Attaches to process @pid; opts may be NULL. */
 LIBREMOTEVM_API int remotevm__open(pid_t pid, const struct remotevm_open_opts *opts,
@@ -61,30 +73,53 @@ LIBREMOTEVM_API pid_t remotevm__pid(const struct remotevm *handle);
 /* The /dev/remotevm fd, for raw ioctls. */
 LIBREMOTEVM_API int remotevm__fd(const struct remotevm *handle);
 
-/* VirtualAllocEx; fills alloc->allocated_address and allocated_size. */
-LIBREMOTEVM_API int remotevm__alloc(struct remotevm *handle,
-				 struct remotevm_alloc *alloc);
+/*
+ * VirtualAllocEx: allocation_type REMOTEVM_MEM_*, page_protection one
+ * REMOTEVM_PAGE_*; address 0 lets the module choose, within opts (may be
+ * NULL). Sets *allocated_address and *allocated_size to the range
+ * reserved or committed; either pointer may be NULL.
+ */
+LIBREMOTEVM_API int remotevm__alloc(struct remotevm *handle, uint64_t address,
+				 uint64_t size, uint32_t allocation_type,
+				 uint32_t page_protection,
+				 const struct remotevm_alloc_opts *opts,
+				 uint64_t *allocated_address,
+				 uint64_t *allocated_size);
 /* VirtualFreeEx: REMOTEVM_MEM_DECOMMIT or REMOTEVM_MEM_RELEASE. */
 LIBREMOTEVM_API int remotevm__free(struct remotevm *handle, uint64_t address,
 				uint64_t size, uint32_t free_type);
+
+/*
+ * The calls below take the size of the caller's struct remotevm_region or
+ * struct remotevm_op (sizeof, as the caller was built): every element is
+ * read and written at that size, never at the library's. Fields the
+ * caller's struct has past the library's must be zero going in (else
+ * E2BIG) and are zero coming out.
+ */
+
 /* VirtualQueryEx. */
 LIBREMOTEVM_API int remotevm__query(struct remotevm *handle, uint64_t address,
-				 struct remotevm_region *region);
+				 struct remotevm_region *region,
+				 size_t region_size);
 /*
  * The regions of [start, end): fills up to *count entries and sets *count
- * to how many; *next is where to go on (== end when done).
+ * to how many; *next is where to go on (== end when done), may be NULL.
  */
 LIBREMOTEVM_API int remotevm__regions(struct remotevm *handle, uint64_t start,
 				   uint64_t end, struct remotevm_region *regions,
-				   uint32_t *count, uint64_t *next);
+				   size_t region_size, uint32_t *count,
+				   uint64_t *next);
 /* VirtualProtectEx; flags: REMOTEVM_PROTECT_*; old may be NULL. */
 LIBREMOTEVM_API int remotevm__protect(struct remotevm *handle, uint64_t address,
 				   uint64_t size, uint32_t new_protection,
 				   uint32_t flags, uint32_t *old_protection);
-/* Several operations in one call; see REMOTEVM_IOC_BATCH. */
+/*
+ * Several operations in one call; see REMOTEVM_IOC_BATCH. completed may
+ * be NULL.
+ */
 LIBREMOTEVM_API int remotevm__batch(struct remotevm *handle,
 				 struct remotevm_op *ops, uint32_t count,
-				 uint32_t *completed);
+				 size_t op_size, uint32_t *completed);
 
 /*
  * Reads or writes the target's memory through its /proc/PID/mem, up to
