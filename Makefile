@@ -53,13 +53,14 @@ $(KSFT_HEADERS):
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
 $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
-		selftests/target.c selftests/target.h uapi/linux/remotevm.h $(KSFT_HEADERS)
+		selftests/proc.c selftests/proc.h selftests/target.c selftests/target.h \
+		uapi/linux/remotevm.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
 
 # The library's tests run against its ASan/UBSan build.
 $(BUILD)/selftests/libremotevm_test: selftests/libremotevm_test.c selftests/target.c \
-		selftests/target.h $(LIB_ASAN_A) $(KSFT_HEADERS)
+		selftests/target.h selftests/proc.c selftests/proc.h $(LIB_ASAN_A) $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
 		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)
