@@ -17,6 +17,9 @@
 
 #include <linux/remotevm.h>
 
+/* The /proc readers the selftests use too. */
+#include "proc.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ROUNDS 101
 #define MAX_BATCH 512
@@ -39,8 +42,10 @@ void write_all(int fd, const void *buf, size_t len);
 /* Reads exactly len bytes; false at end of file before any byte. */
 bool read_all(int fd, void *buf, size_t len);
 /* Pins pid (0: the caller) to one CPU, or lets it run on all of them. */
-void pin(pid_t pid, int cpu);
-void unpin(pid_t pid);
+void must_pin(pid_t pid, int cpu);
+void must_unpin(pid_t pid);
+/* The start of pid's first mapping (its executable's first page). */
+uint64_t first_mapping(pid_t pid);
 
 /* Memory shared by the tool, its targets and its helper processes. */
 struct shared {
@@ -172,20 +177,6 @@ void rvm_query_batch(int dev, uint64_t address, uint32_t n);
  */
 pid_t rvm_worker(pid_t target);
 
-/* ---- proc.c ---- */
-
-/* A field "name:   value" of /proc/PID/status, or -1. */
-long proc_status_field(pid_t pid, const char *name);
-/* ns the task waited, runnable, while its CPU ran others (schedstat). */
-int64_t proc_run_delay(pid_t pid);
-/* Rescheduling, function call and TLB shootdown IPIs cpu received. */
-long proc_cpu_ipis(int cpu);
-/* Whether [addr, addr + size) is one mapping of pid with perms "rw-p". */
-bool proc_has_mapping(pid_t pid, unsigned long addr, uint64_t size);
-/* The start of pid's first mapping (its executable). */
-unsigned long proc_first_mapping(pid_t pid);
-bool read_line(const char *path, char *buf, size_t len);
-bool write_line(const char *path, const char *value);
 
 /* ---- isolate.c ---- */
 

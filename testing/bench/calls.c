@@ -85,7 +85,6 @@ static void calls_series(void *ctx, unsigned int i, uint64_t count,
 
 static void calls_setup(struct calls *c)
 {
-	char path[64];
 	unsigned int i;
 	int ret;
 
@@ -96,11 +95,10 @@ static void calls_setup(struct calls *c)
 		errno = -ret;
 		die("remotevm__open(%d)", (int)c->target.pid);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c->target.pid);
-	c->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	c->mem_fd = proc_mem_open(c->target.pid, O_RDONLY);
 	if (c->mem_fd < 0)
-		die("%s", path);
-	c->address = proc_first_mapping(c->target.pid);
+		die("/proc/%d/mem", (int)c->target.pid);
+	c->address = first_mapping(c->target.pid);
 	c->own_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (c->own_page == MAP_FAILED)

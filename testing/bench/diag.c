@@ -110,15 +110,15 @@ static void diag_series(void *ctx, unsigned int i, uint64_t count,
 	if (d->worker != ANY_CPU) {
 		if (!worker)
 			return;	/* reported as n/a */
-		pin(0, 1);
-		pin(worker, d->worker == OTHER_CPU ? 0 : 1);
+		must_pin(0, 1);
+		must_pin(worker, d->worker == OTHER_CPU ? 0 : 1);
 	}
 	t0 = now_ns();
 	diag_calls(g, i, d->self ? g->self_dev : g->dev, count, t);
 	t->total = now_ns() - t0;
 	if (d->worker != ANY_CPU) {
-		unpin(worker);
-		unpin(0);
+		must_unpin(worker);
+		must_unpin(0);
 	}
 }
 
@@ -137,8 +137,8 @@ void diag_main(void)
 		g.worker = rvm_worker(g.target.pid);
 		g.self_worker = rvm_worker(getpid());
 	}
-	g.query_address = proc_first_mapping(g.target.pid);
-	g.self_query_address = proc_first_mapping(getpid());
+	g.query_address = first_mapping(g.target.pid);
+	g.self_query_address = first_mapping(getpid());
 	for (d = 0; d < NDIAGS; d++)
 		g.series[d].batch = diags[d].batch;
 	rounds_run(g.series, NDIAGS, diag_series, &g, "diag");

@@ -15,8 +15,6 @@
 #include "bench.h"
 
 #define MAX_MOVED 4096
-/* task flags, field 9 of /proc/PID/stat: include/linux/sched.h */
-#define PF_KTHREAD 0x00200000
 
 static struct {
 	int n;
@@ -29,21 +27,6 @@ static struct {
 
 static const char wq_cpumask[] = "/sys/devices/virtual/workqueue/cpumask";
 
-static bool is_kthread(const char *pid)
-{
-	char path[300], buf[1024], *p;
-	unsigned long flags;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	if (!read_line(path, buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
-		return false;
-	/* Field 9, flags, is the 7th after the comm. */
-	for (i = 0; p && i < 7; i++)
-		p = strchr(p + 1, ' ');
-	return p && sscanf(p, " %lu", &flags) == 1 && (flags & PF_KTHREAD);
-}
-
 static void move_kthreads(void)
 {
 	cpu_set_t cpu1;
@@ -55,7 +38,7 @@ static void move_kthreads(void)
 	while (dir && (d = readdir(dir)) && isolated.n < MAX_MOVED) {
 		pid_t pid = atoi(d->d_name);
 
-		if (pid <= 0 || !is_kthread(d->d_name))
+		if (pid <= 0 || task_is_kthread(pid) != 1)
 			continue;
 		if (sched_getaffinity(pid, sizeof(cpu_set_t), &isolated.mask[isolated.n]) ||
 		    !CPU_ISSET(1, &isolated.mask[isolated.n]) ||
@@ -78,8 +61,8 @@ static void move_irqs(void)
 
 		snprintf(path, sizeof(path), "/proc/irq/%s/smp_affinity_list", d->d_name);
 		if (d->d_name[0] < '0' || d->d_name[0] > '9' ||
-		    !read_line(path, isolated.irq_mask[isolated.nirq], 64) ||
-		    !write_line(path, "1"))
+		    read_line(path, isolated.irq_mask[isolated.nirq], 64) ||
+		    write_line(path, "1"))
 			continue;
 		isolated.irq[isolated.nirq++] = irq;
 	}
@@ -92,8 +75,8 @@ void isolate_cpu0(void)
 	isolated.n = isolated.nirq = 0;
 	move_kthreads();
 	move_irqs();
-	if (!read_line(wq_cpumask, isolated.wq_mask, sizeof(isolated.wq_mask)) ||
-	    !write_line(wq_cpumask, "2"))
+	if (read_line(wq_cpumask, isolated.wq_mask, sizeof(isolated.wq_mask)) ||
+	    write_line(wq_cpumask, "2"))
 		isolated.wq_mask[0] = 0;
 	fprintf(stderr, "isolated CPU 0: %d kernel threads, %d IRQs moved to CPU 1\n",
 		isolated.n, isolated.nirq);

@@ -172,6 +172,16 @@ static void latency_series(void *ctx, unsigned int i, uint64_t count,
 	t->total = now_ns() - t0;
 }
 
+/* Whether [addr, addr + size) is one mapping of pid with perms "rw-p". */
+static bool has_rw_mapping(pid_t pid, uint64_t addr, uint64_t size)
+{
+	uint64_t end;
+	char perms[5];
+
+	return !maps_find(pid, addr, perms, NULL, &end) && addr + size <= end &&
+	       !strcmp(perms, "rw-p");
+}
+
 /* Sanity of the injected and the remote calls once, before any timing. */
 static void check_methods(struct latency *l)
 {
@@ -180,15 +190,15 @@ static void check_methods(struct latency *l)
 	unsigned long addr;
 
 	addr = tracee_mmap(&l->stopped, 65536);
-	if (!proc_has_mapping(l->stopped.pid, addr, 65536))
+	if (!has_rw_mapping(l->stopped.pid, addr, 65536))
 		fail("injected mmap: no rw-p mapping at %#lx in the target", addr);
 	tracee_munmap(&l->stopped, addr, 65536);
-	if (proc_has_mapping(l->stopped.pid, addr, 65536))
+	if (has_rw_mapping(l->stopped.pid, addr, 65536))
 		fail("injected munmap left the mapping at %#lx", addr);
 
 	if (ioctl(l->dev, REMOTEVM_IOC_ALLOC, &alloc))
 		die("REMOTEVM_IOC_ALLOC");
-	if (!proc_has_mapping(l->remote.pid, alloc.allocated_address, 65536))
+	if (!has_rw_mapping(l->remote.pid, alloc.allocated_address, 65536))
 		fail("remotevm alloc: no rw-p mapping in the target");
 	release.address = alloc.allocated_address;
 	if (ioctl(l->dev, REMOTEVM_IOC_FREE, &release))

@@ -16,6 +16,24 @@
 
 #include "bench.h"
 
+/* The first `syscall` instruction (0f 05) in [start, end) of mem, or 0. */
+static unsigned long find_in_mapping(int mem, unsigned long start,
+				     unsigned long end)
+{
+	unsigned char buf[4096 + 1];
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += 4096) {
+		size_t len = end - addr < sizeof(buf) ? end - addr : sizeof(buf);
+		ssize_t n = pread(mem, buf, len, (off_t)addr), i;
+
+		for (i = 0; i + 1 < n; i++)
+			if (buf[i] == 0x0f && buf[i + 1] == 0x05)
+				return addr + (unsigned long)i;
+	}
+	return 0;
+}
+
 /*
  * A `syscall` instruction (0f 05) the target already has: in its libc's
  * text, else in any executable mapping but [vsyscall] (emulated). Found
@@ -23,45 +41,29 @@
  */
 static unsigned long find_syscall_insn(pid_t pid)
 {
+	const char *maps = maps_snapshot(pid), *p;
+	int mem = proc_mem_open(pid, O_RDONLY), pass;
 	unsigned long found = 0;
-	char path[64], line[512];
-	int pass;
 
+	if (!maps || mem < 0)
+		die("/proc/%d/maps or mem", (int)pid);
 	for (pass = 0; pass < 2 && !found; pass++) {
-		FILE *maps;
-		int mem;
+		for (p = maps; *p && !found; ) {
+			size_t len = strcspn(p, "\n");
+			char line[512], perms[8], name[400] = "";
+			unsigned long start, end;
 
-		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-		maps = fopen(path, "re");
-		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-		mem = open(path, O_RDONLY | O_CLOEXEC);
-		if (!maps || mem < 0)
-			die("open /proc/%d/maps or mem", (int)pid);
-		while (!found && fgets(line, sizeof(line), maps)) {
-			unsigned long start, end, addr;
-			char perms[8], name[400] = "";
-			unsigned char buf[4096 + 1];
-
-			if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %399s", &start,
-				   &end, perms, name) < 3 || perms[2] != 'x' ||
+			snprintf(line, sizeof(line), "%.*s", (int)len, p);
+			p += len + (p[len] == '\n');
+			if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %399s", &start, &end,
+				   perms, name) < 3 || perms[2] != 'x' ||
 			    !strcmp(name, "[vsyscall]") ||
 			    (pass == 0 && !strstr(name, "/libc.so")))
 				continue;
-			for (addr = start; addr < end && !found; addr += 4096) {
-				size_t len = end - addr < sizeof(buf) ? end - addr : sizeof(buf);
-				ssize_t n = pread(mem, buf, len, (off_t)addr);
-				ssize_t i;
-
-				for (i = 0; i + 1 < n; i++)
-					if (buf[i] == 0x0f && buf[i + 1] == 0x05) {
-						found = addr + (unsigned long)i;
-						break;
-					}
-			}
+			found = find_in_mapping(mem, start, end);
 		}
-		fclose(maps);
-		close(mem);
 	}
+	close(mem);
 	if (!found)
 		fail("no syscall instruction in target %d", (int)pid);
 	return found;

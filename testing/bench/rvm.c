@@ -15,13 +15,11 @@ int rvm_attach(pid_t pid, unsigned int poll_us)
 {
 	struct remotevm_api api = { .api = REMOTEVM_API };
 	struct remotevm_attach attach = { .pid = (__u32)pid, .poll_us = poll_us };
-	char path[64];
 	int dev = open("/dev/remotevm", O_RDWR | O_CLOEXEC);
 
 	if (dev < 0 || ioctl(dev, REMOTEVM_IOC_API, &api))
 		die("/dev/remotevm");
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	attach.mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	attach.mem_fd = proc_mem_open(pid, O_RDWR);
 	if (attach.mem_fd < 0 || ioctl(dev, REMOTEVM_IOC_ATTACH, &attach))
 		die("attach to %d", (int)pid);
 	close(attach.mem_fd);
@@ -125,31 +123,14 @@ void rvm_query_batch(int dev, uint64_t address, uint32_t n)
 	rvm_batch(dev, rvm_ops, n);
 }
 
-/* Workers are named "remotevm/TGID" (cut to TASK_COMM_LEN - 1). */
-#define TASK_COMM_LEN 16
-
 pid_t rvm_worker(pid_t target)
 {
-	char want[32], path[64], comm[32];
-	pid_t found = 0, pid;
+	pid_t worker = worker_of(target);
 	cpu_set_t set;
-	FILE *f;
 
-	snprintf(want, sizeof(want), "remotevm/%d", (int)target);
-	want[TASK_COMM_LEN - 1] = 0;
-	for (pid = target + 1; pid < target + 1000; pid++) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, want, strlen(want)) &&
-		    (comm[strlen(want)] == '\n' || !comm[strlen(want)]))
-			found = pid;
-		fclose(f);
-	}
 	CPU_ZERO(&set);
-	if (found && sched_getaffinity(found, sizeof(set), &set) == 0 &&
-	    sched_setaffinity(found, sizeof(set), &set) == 0)
-		return found;
+	if (worker > 0 && sched_getaffinity(worker, sizeof(set), &set) == 0 &&
+	    sched_setaffinity(worker, sizeof(set), &set) == 0)
+		return worker;
 	return 0;
 }

@@ -120,7 +120,7 @@ static struct phase phase_run(struct running *e, enum phase_id kind, uint64_t op
 	pid_t target = e->spin.pid;
 	long cs0 = proc_status_field(target, "nonvoluntary_ctxt_switches");
 	int64_t delay0 = proc_run_delay(target);
-	long ipi0 = proc_cpu_ipis(0);
+	long ipi0 = cpu_ipis(0);
 	uint64_t c0 = atomic_load(&sh->count);
 	int64_t t0 = now_ns(), t1;
 	struct phase ph = { 0 };
@@ -134,10 +134,10 @@ static struct phase phase_run(struct running *e, enum phase_id kind, uint64_t op
 		ops = 0;
 	} else {
 		if (kind == P_RVM_SAMECPU)
-			pin(e->worker, 1);
+			must_pin(e->worker, 1);
 		ops = phase_work(e, kind, ops, t0);
 		if (kind == P_RVM_SAMECPU)
-			unpin(e->worker);
+			must_unpin(e->worker);
 	}
 	t1 = now_ns();
 	ph.rate = (double)(atomic_load(&sh->count) - c0) * 1e9 / (double)(t1 - t0);
@@ -146,7 +146,7 @@ static struct phase phase_run(struct running *e, enum phase_id kind, uint64_t op
 	ph.preempted = proc_status_field(target, "nonvoluntary_ctxt_switches") - cs0;
 	ph.stolen_pct = 100.0 * (double)(proc_run_delay(target) - delay0) /
 			(double)(t1 - t0);
-	ph.ipis = proc_cpu_ipis(0) - ipi0;
+	ph.ipis = cpu_ipis(0) - ipi0;
 	return ph;
 }
 
@@ -218,8 +218,8 @@ static void running_start(struct running *e, bool isolate)
 	 */
 	e->pinned = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 	if (e->pinned) {
-		pin(e->spin.pid, 0);
-		pin(0, 1);
+		must_pin(e->spin.pid, 0);
+		must_pin(0, 1);
 	}
 	e->dev = rvm_attach(e->spin.pid, 0);
 	e->worker = e->pinned ? rvm_worker(e->spin.pid) : 0;
@@ -246,7 +246,7 @@ static void running_stop(struct running *e)
 	if (e->isolated)
 		unisolate_cpu0();
 	if (e->pinned)
-		unpin(0);
+		must_unpin(0);
 }
 
 static void running_report(struct running *e)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* remotevm-bench: errors, clocks, whole reads and writes, CPU affinity. */
 #include <errno.h>
-#include <sched.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,26 +83,26 @@ bool read_all(int fd, void *buf, size_t len)
 	return true;
 }
 
-void pin(pid_t pid, int cpu)
+void must_pin(pid_t pid, int cpu)
 {
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(pid, sizeof(set), &set))
+	if (pin_to_cpu(pid, cpu))
 		die("sched_setaffinity(%d, cpu %d)", (int)pid, cpu);
 }
 
-void unpin(pid_t pid)
+void must_unpin(pid_t pid)
 {
-	cpu_set_t set;
-	long i, n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(&set);
-	for (i = 0; i < n && i < CPU_SETSIZE; i++)
-		CPU_SET(i, &set);
-	if (sched_setaffinity(pid, sizeof(set), &set))
+	if (unpin(pid))
 		die("sched_setaffinity(%d)", (int)pid);
+}
+
+uint64_t first_mapping(pid_t pid)
+{
+	const char *maps = maps_snapshot(pid);
+	uint64_t start;
+
+	if (!maps || sscanf(maps, "%" SCNx64, &start) != 1)
+		die("/proc/%d/maps", (int)pid);
+	return start;
 }
 
 void shared_create(void)
