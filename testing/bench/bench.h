@@ -230,6 +230,7 @@ enum check_id {
 
 /* The value a check is judged on, from the experiment that measured it. */
 void check_set(enum check_id id, struct stats st);
+double check_limit(enum check_id id);
 void checks_report(void);
 void checks_readme(void);
 
@@ -245,6 +246,8 @@ void csv_row(const char *experiment, const char *method, uint64_t size,
 	     const char *target, const char *verdict);
 /* --readme: Markdown for the README from the CSVs of kernels, to stdout. */
 int readme_main(int ncsv, char **csv_paths, const char *png_link);
+/* --plot: a gnuplot script drawing png from them, to stdout. */
+int plot_main(const char *png, int ncsv, char **csv_paths);
 
 /* A row of a CSV read back, found by its keys. */
 struct csv_value {
@@ -267,6 +270,7 @@ const struct csv_value *csv_find(unsigned int k, const char *experiment,
 
 void latency_main(void);
 void latency_readme(void);
+void latency_plot(const char *png);
 void calls_main(void);
 void calls_readme(void);
 void throughput_main(void);

@@ -133,6 +133,11 @@ void check_set(enum check_id id, struct stats st)
 	values[id].measured = true;
 }
 
+double check_limit(enum check_id id)
+{
+	return checks[id].limit;
+}
+
 static bool check_met(const struct check *c, double value)
 {
 	return c->rule == AT_MOST ? value <= c->limit : value >= c->limit;

@@ -394,3 +394,59 @@ void latency_readme(void)
 		}
 	printf("\n");
 }
+
+/* The remote methods drawn against their batch size (1: single ioctls). */
+static bool plotted(const struct method *me)
+{
+	return me->kind == K_RVM && !me->poll && !me->unlike;
+}
+
+/* One curve per kernel and size of the data blocks' column. */
+static void plot_curves(unsigned int column)
+{
+	unsigned int k, s;
+
+	printf("plot");
+	for (k = 0; k < readme_nkernels; k++)
+		for (s = 0; s < NSIZES; s++)
+			printf("%s $k%us%u using 1:%u with linespoints title '%s, %s'",
+			       k || s ? "," : "", k, s, column, readme_kernels[k], size_names[s]);
+	printf("\n");
+}
+
+void latency_plot(const char *png)
+{
+	double goal = check_limit(CHECK_B64_VS_LOCAL_4K);
+	const struct csv_value *us, *ratio;
+	unsigned int k, m, s;
+
+	for (k = 0; k < readme_nkernels; k++)
+		for (s = 0; s < NSIZES; s++) {
+			printf("$k%us%u << EOD\n", k, s);
+			for (m = 0; m < NMETHODS; m++) {
+				us = csv_find(k, "latency", methods[m].name, sizes[s], "us_per_op");
+				ratio = csv_find(k, "latency", methods[m].name, sizes[s],
+						 "ratio_vs_local");
+				if (plotted(&methods[m]) && us && ratio)
+					printf("%u %g %g\n", methods[m].batch, us->median,
+					       ratio->median);
+			}
+			printf("EOD\n");
+		}
+	printf("set terminal pngcairo size 1200,500 font \",10\"\n"
+	       "set output '%s'\n"
+	       "set multiplot layout 1,2 title \"remotevm: one alloc+free pair, TCG guest (2 vCPUs); batch 1 = ALLOC+FREE ioctls\"\n"
+	       "set logscale xy\n"
+	       "set xtics (1, 8, 64, %d)\n"
+	       "set xlabel \"operations per ioctl (allocs, then as many frees)\"\n"
+	       "set grid\n"
+	       "set key top right\n", png, MAX_BATCH);
+	printf("set ylabel \"µs per alloc+free pair (emulated time)\"\n");
+	plot_curves(2);
+	printf("set ylabel \"× local mmap+munmap in the target (same run)\"\n"
+	       "set arrow from 1,%g to %d,%g nohead dashtype 2 lc rgb \"red\"\n"
+	       "set label \"goal %g×\" at 1.2,%g tc rgb \"red\"\n",
+	       goal, MAX_BATCH, goal, goal, goal * 1.12);
+	plot_curves(3);
+	printf("unset multiplot\n");
+}

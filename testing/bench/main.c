@@ -9,6 +9,7 @@
  *                       [--round-ms MS] [--phase-ops N] [--quick]
  *                       [--only EXPERIMENT,...] [--diag]
  *        remotevm-bench --readme [--png-link LINK] CSV...
+ *        remotevm-bench --plot PNG CSV...
  * (internally: remotevm-bench --target idle|spin)
  */
 #include <fcntl.h>
@@ -54,6 +55,7 @@ static void __attribute__((noreturn)) usage(void)
 		"                      [--round-ms MS] [--phase-ops N] [--quick]\n"
 		"                      [--only EXPERIMENT,...] [--diag]\n"
 		"       remotevm-bench --readme [--png-link LINK] CSV...\n"
+		"       remotevm-bench --plot PNG CSV... | gnuplot\n"
 		"experiments (--diag: also the diagnostic ones):\n");
 	for (i = 0; i < ARRAY_SIZE(experiments); i++)
 		fprintf(stderr, "  %-11s %s%s\n", experiments[i].name,
@@ -173,6 +175,8 @@ int main(int argc, char **argv)
 		return target_main(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "--readme"))
 		return readme(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "--plot"))
+		return plot_main(argv[2], argc - 3, argv + 3);
 	parse(argc, argv, &cl);
 	for (e = 0; e < ARRAY_SIZE(experiments); e++)
 		nselected += selected(&experiments[e], cl.only, cl.diag);

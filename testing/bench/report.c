@@ -146,18 +146,30 @@ void readme_header(const char *first_column, const char *const *columns,
 	printf("\n");
 }
 
-int readme_main(int ncsv, char **csv_paths, const char *png_link)
+static void csv_load_all(int ncsv, char **csv_paths)
 {
 	int i;
 
 	if (ncsv < 1 || ncsv > MAX_KERNELS)
-		fail("--readme: 1 to %d CSVs, one per kernel", MAX_KERNELS);
+		fail("1 to %d CSVs, one per kernel", MAX_KERNELS);
 	for (i = 0; i < ncsv; i++)
 		csv_load(csv_paths[i]);
+}
+
+int readme_main(int ncsv, char **csv_paths, const char *png_link)
+{
+	csv_load_all(ncsv, csv_paths);
 	latency_readme();
 	calls_readme();
 	checks_readme();
 	throughput_readme();
 	printf("\n![remotevm: cost per op against the batch size](%s)\n", png_link);
+	return 0;
+}
+
+int plot_main(const char *png, int ncsv, char **csv_paths)
+{
+	csv_load_all(ncsv, csv_paths);
+	latency_plot(png);
 	return 0;
 }
