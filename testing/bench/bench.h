@@ -95,7 +95,7 @@ struct timing {
 /* One thing timed per op, round after round. */
 struct series {
 	uint32_t batch;			/* the ops of a round are a multiple of it */
-	uint64_t ops;			/* per round, calibrated to opt.round_ns */
+	uint64_t ops;			/* per round, calibrated */
 	double us[MAX_ROUNDS];		/* µs per op, per round */
 	double alloc_us[MAX_ROUNDS];
 	double release_us[MAX_ROUNDS];
@@ -106,12 +106,12 @@ typedef void series_fn(void *ctx, unsigned int i, uint64_t count,
 		       struct timing *t);
 
 /*
- * Calibrates each series to a round of about opt.round_ns, then runs
- * opt.rounds rounds, every series once a round, so that slow drift of the
- * (shared, emulated) machine hits all of them alike.
+ * Calibrates each series to a round of about round_ns, then runs that many
+ * rounds, every series once a round, so that slow drift of the (shared,
+ * emulated) machine hits all of them alike.
  */
-void rounds_run(struct series *s, unsigned int n, series_fn *run, void *ctx,
-		const char *what);
+void rounds_run(struct series *s, unsigned int n, int rounds, int64_t round_ns,
+		series_fn *run, void *ctx, const char *what);
 
 /* ---- target.c ---- */
 
@@ -137,6 +137,8 @@ void target_spawn(struct target *t, const char *mode);
 /* The target's own count alloc+free pairs of size, batch maps at a time. */
 void target_local_ops(struct target *t, uint64_t size, uint32_t batch,
 		      uint64_t count, struct timing *timing);
+/* The target maps count private regions of size bytes and keeps them. */
+void target_hold(struct target *t, uint64_t size, uint64_t count);
 void target_reply(struct target *t, struct target_reply *r);
 /* Fails unless the target still answers as it should. */
 void target_ping(struct target *t, const char *what);
@@ -271,6 +273,7 @@ const struct csv_value *csv_find(unsigned int k, const char *experiment,
 void latency_main(void);
 void latency_readme(void);
 void latency_plot(const char *png);
+void attached_main(void);
 void calls_main(void);
 void calls_readme(void);
 void throughput_main(void);

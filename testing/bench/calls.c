@@ -123,7 +123,7 @@ void calls_main(void)
 	unsigned int i;
 
 	calls_setup(&c);
-	rounds_run(c.series, NCALLS, calls_series, &c, "calls");
+	rounds_run(c.series, NCALLS, opt.rounds, opt.round_ns, calls_series, &c, "calls");
 	calls_teardown(&c);
 
 	printf("\n== One call, %d rounds, median [p10 .. p90]; x local: against the local\n"

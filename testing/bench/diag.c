@@ -141,7 +141,7 @@ void diag_main(void)
 	g.self_query_address = first_mapping(getpid());
 	for (d = 0; d < NDIAGS; d++)
 		g.series[d].batch = diags[d].batch;
-	rounds_run(g.series, NDIAGS, diag_series, &g, "diag");
+	rounds_run(g.series, NDIAGS, opt.rounds, opt.round_ns, diag_series, &g, "diag");
 	target_ping(&g.target, "diag");
 	close(g.dev);
 	close(g.self_dev);

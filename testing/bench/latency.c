@@ -10,9 +10,9 @@
  *                anonymous) + munmap, timed by the target in its own loop.
  *                It runs in a twin of the remotevm target (same program,
  *                same layout) that nothing is attached to;
- *   local-attached  the same in a third twin that remotevm is attached to
- *                and holds allocations in: its own munmap()s then also
- *                call remotevm's mmu_notifier;
+ *   local-attached  the same in a third twin that remotevm is attached
+ *                to: its own munmap()s then also call remotevm's
+ *                mmu_notifier (see also attached.c);
  *   local-bN     N mmaps, then N munmaps (the VMA pattern a batch leaves:
  *                adjacent allocations merge, and each release splits), / N;
  *   ptrace-stopped  a PTRACE_SEIZEd target stopped once for the whole run:
@@ -58,7 +58,7 @@ static const struct method {
 } methods[] = {
 	[M_LOCAL] = { "local", "the target's own mmap+munmap", K_LOCAL, 1, .in_readme = true },
 	[M_LOCAL_ATTACHED] = { "local-attached",
-		"the same, with remotevm attached and holding allocations",
+		"the same, in a target remotevm is attached to",
 		K_LOCAL_ATTACHED, 1, .in_readme = true },
 	[M_LOCAL_B8] = { "local-b8", "the target's own 8 mmaps, then 8 munmaps", K_LOCAL, 8 },
 	[M_LOCAL_B64] = { "local-b64", "the target's own 64 mmaps, then 64 munmaps", K_LOCAL, 64 },
@@ -108,17 +108,7 @@ static const struct {
 	{ M_RVM_POLL_B64, M_LOCAL,
 	  { CHECK_POLL_B64_VS_LOCAL_4K, CHECK_POLL_B64_VS_LOCAL_64K,
 	    CHECK_POLL_B64_VS_LOCAL_2M } },
-	{ M_LOCAL_ATTACHED, M_LOCAL,
-	  { CHECK_ATTACHED_VS_LOCAL_4K, CHECK_ATTACHED_VS_LOCAL_64K,
-	    CHECK_ATTACHED_VS_LOCAL_2M } },
 };
-
-/*
- * What the attached twin holds: a debugger keeps the memory it allocated
- * in its target, and the notifier then has allocations to look through.
- */
-#define HELD_ALLOCATIONS 16
-#define HELD_SIZE 65536
 
 struct latency {
 	struct target remote;		/* the rvm methods work on it */
@@ -128,7 +118,7 @@ struct latency {
 	struct tracee stopped, running;
 	int dev;
 	int poll_dev;			/* a polling handle on the remote target */
-	int holder_dev;			/* the attached twin's handle */
+	int attached_dev;		/* the attached twin's handle */
 	struct series series[NSIZES][NMETHODS];
 };
 
@@ -207,8 +197,7 @@ static void check_methods(struct latency *l)
 
 static void latency_setup(struct latency *l)
 {
-	struct remotevm_alloc held = rvm_alloc_args(HELD_SIZE);
-	unsigned int s, m, i;
+	unsigned int s, m;
 
 	target_spawn(&l->remote, "idle");
 	target_spawn(&l->twin, "idle");
@@ -217,10 +206,7 @@ static void latency_setup(struct latency *l)
 	target_spawn(&l->running_target, "idle");
 	l->dev = rvm_attach(l->remote.pid, 0);
 	l->poll_dev = rvm_attach(l->remote.pid, POLL_US);
-	l->holder_dev = rvm_attach(l->attached.pid, 0);
-	for (i = 0; i < HELD_ALLOCATIONS; i++)
-		if (ioctl(l->holder_dev, REMOTEVM_IOC_ALLOC, &held))
-			die("REMOTEVM_IOC_ALLOC in the attached twin");
+	l->attached_dev = rvm_attach(l->attached.pid, 0);
 	tracee_seize(&l->stopped, l->stopped_target.pid);
 	tracee_seize(&l->running, l->running_target.pid);
 	/* Stopped once, for the whole measurement: the best case of ptrace. */
@@ -242,7 +228,7 @@ static void latency_teardown(struct latency *l)
 	target_ping(&l->attached, "local-attached");
 	close(l->dev);
 	close(l->poll_dev);
-	close(l->holder_dev);
+	close(l->attached_dev);
 	target_kill(&l->stopped_target);
 	target_kill(&l->running_target);
 	target_kill(&l->remote);
@@ -337,7 +323,8 @@ void latency_main(void)
 	unsigned int c, s;
 
 	latency_setup(&l);
-	rounds_run(&l.series[0][0], NSIZES * NMETHODS, latency_series, &l, "latency");
+	rounds_run(&l.series[0][0], NSIZES * NMETHODS, opt.rounds, opt.round_ns, latency_series,
+		   &l, "latency");
 	latency_teardown(&l);
 	latency_table(&l);
 	batch_halves_table(&l);
@@ -363,8 +350,10 @@ void latency_readme(void)
 	       "allocations and one of N releases; alike allocations in a batch share one\n"
 	       "`vm_mmap`, and releases of adjacent ones one `vm_munmap` (\"not alike\": ops\n"
 	       "typed and ordered so that none do). A polling handle is attached with\n"
-	       "`poll_us` = %d. The attached target holds %d allocations of %d KiB.\n\n",
-	       date, POLL_US, HELD_ALLOCATIONS, HELD_SIZE / 1024);
+	       "`poll_us` = %d. The check of the target's own mmap+munmap below comes from\n"
+	       "many shorter rounds of two twins alone, one that remotevm is attached to and\n"
+	       "holds allocations in, one that holds as many mappings of its own.\n\n",
+	       date, POLL_US);
 	readme_header("method", size_names, NSIZES);
 	for (m = 0; m < NMETHODS; m++) {
 		if (!methods[m].in_readme)

@@ -29,6 +29,8 @@ static const struct experiment {
 } experiments[] = {
 	{ .name = "latency", .run = latency_main,
 	  .summary = "one alloc+free pair: in the target, by ptrace injection, by remotevm" },
+	{ .name = "attached", .run = attached_main,
+	  .summary = "the target's own mmap+munmap with remotevm attached, against without" },
 	{ .name = "calls", .run = calls_main,
 	  .summary = "a QUERY and a 4 KiB read against the local calls of their size" },
 	{ .name = "throughput", .run = throughput_main,

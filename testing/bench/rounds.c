@@ -11,10 +11,11 @@
 #define MAX_OPS_PER_ROUND 200000
 
 /* Enough ops for a round of about round_ns, a multiple of the batch. */
-static uint64_t calibrate(int64_t probe_ns, uint64_t probe_ops, uint32_t batch)
+static uint64_t calibrate(int64_t round_ns, int64_t probe_ns, uint64_t probe_ops,
+			  uint32_t batch)
 {
 	double per_op = (double)(probe_ns > 0 ? probe_ns : 1) / (double)probe_ops;
-	uint64_t n = (uint64_t)((double)opt.round_ns / per_op);
+	uint64_t n = (uint64_t)((double)round_ns / per_op);
 
 	if (n < 4)
 		n = 4;
@@ -23,8 +24,8 @@ static uint64_t calibrate(int64_t probe_ns, uint64_t probe_ops, uint32_t batch)
 	return (n + batch - 1) / batch * batch;
 }
 
-void rounds_run(struct series *s, unsigned int n, series_fn *run, void *ctx,
-		const char *what)
+void rounds_run(struct series *s, unsigned int n, int rounds, int64_t round_ns,
+		series_fn *run, void *ctx, const char *what)
 {
 	struct timing t;
 	unsigned int i;
@@ -38,10 +39,10 @@ void rounds_run(struct series *s, unsigned int n, series_fn *run, void *ctx,
 		run(ctx, i, probe, &t);
 		memset(&t, 0, sizeof(t));
 		run(ctx, i, probe, &t);
-		s[i].ops = calibrate(t.total, probe, s[i].batch);
+		s[i].ops = calibrate(round_ns, t.total, probe, s[i].batch);
 	}
-	for (r = 0; r < opt.rounds; r++) {
-		fprintf(stderr, "\r%s round %d/%d", what, r + 1, opt.rounds);
+	for (r = 0; r < rounds; r++) {
+		fprintf(stderr, "\r%s round %d/%d", what, r + 1, rounds);
 		for (i = 0; i < n; i++) {
 			double ops = (double)s[i].ops;
 

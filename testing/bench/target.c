@@ -19,7 +19,7 @@
 
 #include "bench.h"
 
-enum { CMD_LOCAL = 1, CMD_PING };
+enum { CMD_LOCAL = 1, CMD_HOLD, CMD_PING };
 
 struct target_cmd {
 	uint32_t op;
@@ -74,6 +74,16 @@ int local_ops(uint64_t size, uint32_t batch, uint64_t count, struct timing *t)
 	return 0;
 }
 
+/* count mappings of size bytes the target makes and keeps. */
+static int hold(uint64_t size, uint64_t count)
+{
+	while (count--)
+		if (mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0) == MAP_FAILED)
+			return -errno;
+	return 0;
+}
+
 static int target_idle(void)
 {
 	struct target_reply r = { .value = getpid() };
@@ -92,6 +102,9 @@ static int target_idle(void)
 			r.total = t.total;
 			r.alloc = t.alloc;
 			r.release = t.release;
+			break;
+		case CMD_HOLD:
+			r.error = -hold(c.size, c.count);
 			break;
 		case CMD_PING:
 			/* Proves the process runs on, intact, after injections. */
@@ -191,6 +204,16 @@ void target_local_ops(struct target *t, uint64_t size, uint32_t batch,
 	timing->total = r.total;
 	timing->alloc = r.alloc;
 	timing->release = r.release;
+}
+
+void target_hold(struct target *t, uint64_t size, uint64_t count)
+{
+	struct target_cmd c = { .op = CMD_HOLD, .size = size, .count = count };
+	struct target_reply r;
+
+	target_command(t, &c, &r);
+	if (r.error)
+		fail("mappings in the target: %s", strerror(r.error));
 }
 
 void target_ping(struct target *t, const char *what)
