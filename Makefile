@@ -53,7 +53,8 @@ $(KSFT_HEADERS):
 		linux-source-6.1/tools/testing/selftests/kselftest.h
 
 $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
-		selftests/target.c selftests/target.h uapi/linux/remotevm.h $(KSFT_HEADERS)
+		selftests/proc.c selftests/proc.h selftests/target.c selftests/target.h \
+		uapi/linux/remotevm.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
 
@@ -62,7 +63,8 @@ $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
 $(BUILD)/selftests/libremotevm_test: $(LIB_ASAN_A)
 $(BUILD)/selftests/libremotevm_compat_test: $(LIB_LATER_ASAN_A)
 $(BUILD)/selftests/libremotevm_test $(BUILD)/selftests/libremotevm_compat_test: \
-		selftests/libremotevm_test.c selftests/target.c selftests/target.h $(KSFT_HEADERS)
+		selftests/libremotevm_test.c selftests/target.c selftests/target.h \
+		selftests/proc.c selftests/proc.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
 		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)

@@ -30,6 +30,7 @@
 #include <linux/remotevm.h>
 
 #include "kselftest_harness.h"
+#include "proc.h"
 #include "rvm.h"
 #include "target.h"
 
@@ -257,11 +258,9 @@ TEST_F(unattached, attach_refuses_files_other_than_proc_mem)
 
 TEST_F(unattached, attach_refuses_read_only_mem_fd)
 {
-	char path[64];
 	int mem;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", self->t.pid);
-	mem = open(path, O_RDONLY);
+	mem = proc_mem_open(self->t.pid, O_RDONLY);
 	ASSERT_LE(0, mem);
 	EXPECT_EQ(-1, rvm_attach_fd(self->dev, self->t.pid, mem));
 	EXPECT_EQ(EBADF, errno);
@@ -271,12 +270,10 @@ TEST_F(unattached, attach_refuses_read_only_mem_fd)
 TEST_F(unattached, attach_refuses_mem_fd_of_another_process)
 {
 	struct target other;
-	char path[64];
 	int mem;
 
 	ASSERT_EQ(0, target_start(&other));
-	snprintf(path, sizeof(path), "/proc/%d/mem", other.pid);
-	mem = open(path, O_RDWR);
+	mem = proc_mem_open(other.pid, O_RDWR);
 	ASSERT_LE(0, mem);
 	EXPECT_EQ(-1, rvm_attach_fd(self->dev, self->t.pid, mem));
 	EXPECT_EQ(EACCES, errno);
@@ -289,8 +286,7 @@ TEST_F(unattached, attach_refuses_mem_fd_from_before_exec)
 	char path[64];
 	int mem;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", self->t.pid);
-	mem = open(path, O_RDWR);
+	mem = proc_mem_open(self->t.pid, O_RDWR);
 	ASSERT_LE(0, mem);
 	/* The target execs a fresh copy of itself: same pid, new mm. */
 	fprintf(self->t.cmd, "E 0 %s\n", helper_path("remotevm_target"));
@@ -303,11 +299,9 @@ TEST_F(unattached, attach_refuses_mem_fd_from_before_exec)
 
 TEST_F(unattached, attach_refuses_zombie)
 {
-	char path[64];
 	int mem;
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", self->t.pid);
-	mem = open(path, O_RDWR);
+	mem = proc_mem_open(self->t.pid, O_RDWR);
 	ASSERT_LE(0, mem);
 	fprintf(self->t.cmd, "X\n");
 	/* Exited but not reaped: a zombie has no mm. */
@@ -379,10 +373,8 @@ static int as_nobody(int (*fn)(void *), void *arg)
 
 static int open_mem_fails_eacces(void *arg)
 {
-	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", *(pid_t *)arg);
-	return open(path, O_RDWR) < 0 && errno == EACCES ? 0 : 1;
+	return proc_mem_open(*(pid_t *)arg, O_RDWR) < 0 && errno == EACCES ? 0 : 1;
 }
 
 TEST_F(unattached, unprivileged_caller_cannot_prove_access_to_root_target)
@@ -405,12 +397,10 @@ static int granted_device_grants_nothing_more(void *arg)
 	struct target own;
 	uint64_t addr;
 	int dev = rvm_open(), mem;
-	char path[64];
 
 	if (dev < 0)
 		return 10;
-	snprintf(path, sizeof(path), "/proc/%d/mem", g->root_target);
-	if (open(path, O_RDWR) >= 0 || errno != EACCES)
+	if (proc_mem_open(g->root_target, O_RDWR) >= 0 || errno != EACCES)
 		return 11;
 	if (rvm_attach(dev, g->root_target) != -1 || errno != EACCES)
 		return 12;
@@ -439,30 +429,17 @@ TEST_F(unattached, device_granted_to_a_user_grants_nothing_beyond_proc_mem)
 	EXPECT_EQ(0, ret);
 }
 
-static int write_file(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static int yama_scope_one_checks(void *arg)
 {
 	struct target own;
 	pid_t sibling = *(pid_t *)arg;
-	char path[64];
 	uint64_t addr;
 	int dev = rvm_open();
 
 	if (dev < 0)
 		return 10;
 	/* Same uid, but not our descendant: Yama says no. */
-	snprintf(path, sizeof(path), "/proc/%d/mem", sibling);
-	if (open(path, O_RDWR) >= 0 || errno != EACCES)
+	if (proc_mem_open(sibling, O_RDWR) >= 0 || errno != EACCES)
 		return 11;
 	/* Our own child: allowed. */
 	if (target_start(&own) || rvm_attach(dev, own.pid) ||
@@ -484,9 +461,9 @@ TEST_F(unattached, yama_ptrace_scope_1_denies_non_descendants)
 	ASSERT_EQ(0, target_start(&sibling));
 	ASSERT_EQ(0, target_do(&sibling, NULL, 0, "I %x", NOBODY));
 	ASSERT_EQ(0, chown("/dev/remotevm", NOBODY, NOBODY));
-	ASSERT_EQ(0, write_file(scope, "1"));
+	ASSERT_EQ(0, write_line(scope, "1"));
 	ret = as_nobody(yama_scope_one_checks, &sibling.pid);
-	ASSERT_EQ(0, write_file(scope, "0"));
+	ASSERT_EQ(0, write_line(scope, "0"));
 	ASSERT_EQ(0, chown("/dev/remotevm", 0, 0));
 	target_stop(&sibling);
 	EXPECT_EQ(0, ret);
@@ -1061,12 +1038,12 @@ TEST_F(attached, kernel_memory_is_charged_to_the_targets_memcg)
 	long before, after;
 
 	if (access("/sys/fs/cgroup/cgroup.subtree_control", W_OK) ||
-	    write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
+	    write_line("/sys/fs/cgroup/cgroup.subtree_control", "+memory"))
 		SKIP(return, "no cgroup2 memory controller");
 	rmdir(cgroup);
 	ASSERT_EQ(0, mkdir(cgroup, 0755));
 	snprintf(pid, sizeof(pid), "%d", self->t.pid);
-	ASSERT_EQ(0, write_file("/sys/fs/cgroup/remotevm-test/cgroup.procs", pid));
+	ASSERT_EQ(0, write_line("/sys/fs/cgroup/remotevm-test/cgroup.procs", pid));
 
 	before = cgroup_memory_current(cgroup);
 	ASSERT_LE(0, before);
@@ -1135,23 +1112,6 @@ TEST_F_TIMEOUT(attached, userfaultfd_ranges_are_never_unmapped, 60)
 /* The target's state: never stopped, never signalled                 */
 /* ------------------------------------------------------------------ */
 
-static char proc_state(pid_t pid)
-{
-	char path[64], line[256];
-	char state = '?';
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return state;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "State: %c", &state) == 1)
-			break;
-	fclose(f);
-	return state;
-}
-
 static int alloc_and_check(struct __test_metadata *_metadata, int dev, pid_t pid)
 {
 	uint64_t addr;
@@ -1169,16 +1129,16 @@ TEST_F(attached, works_on_sleeping_and_job_control_stopped_targets)
 	int i;
 
 	/* Blocked reading its next command, once it gets there. */
-	for (i = 0; i < 1000 && proc_state(self->t.pid) != 'S'; i++)
+	for (i = 0; i < 1000 && task_state(self->t.pid) != 'S'; i++)
 		usleep(1000);
-	EXPECT_EQ('S', proc_state(self->t.pid));
+	EXPECT_EQ('S', task_state(self->t.pid));
 	alloc_and_check(_metadata, self->dev, self->t.pid);
 
 	ASSERT_EQ(0, kill(self->t.pid, SIGSTOP));
 	ASSERT_EQ(0, waitid(P_PID, self->t.pid, NULL, WSTOPPED | WNOWAIT));
-	EXPECT_EQ('T', proc_state(self->t.pid));
+	EXPECT_EQ('T', task_state(self->t.pid));
 	alloc_and_check(_metadata, self->dev, self->t.pid);
-	EXPECT_EQ('T', proc_state(self->t.pid));
+	EXPECT_EQ('T', task_state(self->t.pid));
 	ASSERT_EQ(0, kill(self->t.pid, SIGCONT));
 
 	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "S"));
@@ -1208,11 +1168,11 @@ TEST_F(attached, works_while_a_debugger_has_the_target_ptrace_stopped)
 		_exit(ptrace(PTRACE_DETACH, self->t.pid, 0, 0) ? 3 : 0);
 	}
 	ASSERT_EQ(1, read(from_debugger[0], &c, 1));
-	EXPECT_EQ('t', proc_state(self->t.pid));
+	EXPECT_EQ('t', task_state(self->t.pid));
 	alloc_and_check(_metadata, self->dev, self->t.pid);
 	/* A second tracer could not attach, but remotevm needs none. */
 	EXPECT_EQ(-1, ptrace(PTRACE_SEIZE, self->t.pid, 0, 0));
-	EXPECT_EQ('t', proc_state(self->t.pid));
+	EXPECT_EQ('t', task_state(self->t.pid));
 	ASSERT_EQ(1, write(to_debugger[1], "d", 1));
 	ASSERT_EQ(debugger, waitpid(debugger, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
@@ -1400,13 +1360,12 @@ TEST_F(attached, release_on_close_cleans_up_and_is_off_by_default)
 	struct remotevm_attach attach = { .pid = self->t.pid,
 		.flags = REMOTEVM_ATTACH_RELEASE_ON_CLOSE };
 	uint64_t kept, dropped[3];
-	char path[64], perms[5];
+	char perms[5];
 	int dev, i;
 
 	ASSERT_EQ(0, rvm_alloc(self->dev, 0, PAGE, COMMIT | RESERVE, RW, &kept));
 	dev = rvm_open();
-	snprintf(path, sizeof(path), "/proc/%d/mem", self->t.pid);
-	attach.mem_fd = open(path, O_RDWR);
+	attach.mem_fd = proc_mem_open(self->t.pid, O_RDWR);
 	ASSERT_EQ(0, ioctl(dev, REMOTEVM_IOC_ATTACH, &attach));
 	close(attach.mem_fd);
 	for (i = 0; i < 3; i++)

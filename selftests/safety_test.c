@@ -30,6 +30,7 @@
 #include <linux/remotevm.h>
 
 #include "kselftest_harness.h"
+#include "proc.h"
 #include "rvm.h"
 #include "target.h"
 
@@ -63,14 +64,6 @@ FIXTURE_TEARDOWN(target)
 /* Attach names a process (findings 2 and 9)                          */
 /* ------------------------------------------------------------------ */
 
-static int open_mem(pid_t pid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	return open(path, O_RDWR | O_CLOEXEC);
-}
-
 TEST_F(target, attach_by_a_non_leader_tid_is_einval)
 {
 	char reply[64];
@@ -80,7 +73,7 @@ TEST_F(target, attach_by_a_non_leader_tid_is_einval)
 	ASSERT_EQ(1, sscanf(reply, "%d", &tid));
 	ASSERT_NE(self->t.pid, tid);
 	/* The process's own mem file: only the pid is wrong. */
-	mem = open_mem(self->t.pid);
+	mem = proc_mem_open(self->t.pid, O_RDWR);
 	ASSERT_LE(0, mem);
 	EXPECT_EQ(-1, rvm_attach_fd(self->dev, tid, mem));
 	EXPECT_EQ(EINVAL, errno);
@@ -131,7 +124,7 @@ TEST_F_TIMEOUT(target, attach_by_a_kernel_thread_sharing_the_mm_is_einval, 60)
 	ASSERT_EQ(0, rvm_attach_polling(self->dev, self->t.pid, REMOTEVM_POLL_US_MAX));
 	worker = worker_of(self->t.pid);
 	ASSERT_LT(0, worker);
-	mem = open_mem(self->t.pid);
+	mem = proc_mem_open(self->t.pid, O_RDWR);
 	ASSERT_LE(0, mem);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, query_forever, &q));
 	while (!__atomic_load_n(&q.done, __ATOMIC_RELAXED) && !q.error)
@@ -169,7 +162,7 @@ TEST_F(target, attach_by_a_clone_vm_sibling_is_eacces)
 
 	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "C"));
 	ASSERT_EQ(1, sscanf(reply, "%d", &self->sibling));
-	mem = open_mem(self->t.pid);
+	mem = proc_mem_open(self->t.pid, O_RDWR);
 	ASSERT_LE(0, mem);
 	EXPECT_EQ(-1, rvm_attach_fd(self->dev, self->sibling, mem));
 	EXPECT_EQ(EACCES, errno);
@@ -454,36 +447,21 @@ FIXTURE(overcommit) {
 	char memory[32], ratio[32];
 };
 
+/* Without stdio: under overcommit_ratio=0 the caller must not need new memory. */
 static int sysctl_get(const char *name, char *buf, int len)
 {
 	char path[128];
-	int fd, n;
 
 	snprintf(path, sizeof(path), "/proc/sys/vm/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
+	return read_line(path, buf, len);
 }
 
-/* No stdio: under overcommit_ratio=0 the caller must not need new memory. */
 static int sysctl_set(const char *name, const char *value)
 {
 	char path[128];
-	int fd, ok;
 
 	snprintf(path, sizeof(path), "/proc/sys/vm/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
-	close(fd);
-	return ok ? 0 : -1;
+	return write_line(path, value);
 }
 
 FIXTURE_SETUP(overcommit)

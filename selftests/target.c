@@ -140,30 +140,3 @@ uint64_t target_hole(struct target *t, uint64_t len)
 		return 0;
 	return addr;
 }
-
-
-int maps_find(pid_t pid, uint64_t addr, char perms[5], uint64_t *start,
-	      uint64_t *end)
-{
-	char path[64], line[512];
-	unsigned long long s, e;
-	int found = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx %4s", &s, &e, perms) == 3 &&
-		    addr >= s && addr < e) {
-			if (start)
-				*start = s;
-			if (end)
-				*end = e;
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
-}

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/* maps_find() and the other /proc readers that checks on a target use. */
+#include "proc.h"
+
 struct target {
 	pid_t pid;
 	FILE *cmd;
@@ -33,11 +36,5 @@ int target_read(struct target *t, uint64_t addr, uint64_t len);
 int target_write(struct target *t, uint64_t addr, uint64_t len, int byte);
 /* A range the target had mapped and unmapped: free, for explicit addresses. */
 uint64_t target_hole(struct target *t, uint64_t len);
-/*
- * The mapping of process @pid that contains @addr: 0 with its perms
- * ("rw-p") and bounds (either may be NULL), or -1 if there is none.
- */
-int maps_find(pid_t pid, uint64_t addr, char perms[5], uint64_t *start,
-	      uint64_t *end);
 
 #endif

@@ -28,6 +28,7 @@
 #include <linux/remotevm.h>
 
 #include "kselftest_harness.h"
+#include "proc.h"
 #include "rvm.h"
 #include "target.h"
 
@@ -44,22 +45,6 @@ static int reaped_within(pid_t pid, double secs)
 		usleep(10000);
 	} while (now() < end);
 	return 0;
-}
-
-/* Where a task sleeps (/proc/PID/wchan), for the log. */
-static const char *wchan(pid_t pid, char *buf, int len)
-{
-	char path[64];
-	int fd, n = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
-	fd = open(path, O_RDONLY);
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	buf[n > 0 ? n : 0] = 0;
-	return n > 0 ? buf : "?";
 }
 
 /* Only so that tests without a fixture can have their own timeout. */
@@ -339,8 +324,8 @@ TEST_F_TIMEOUT(nothing, hostile_userfaultfd_target_cannot_wedge_a_killed_tool, 9
 	worker = worker_of(target);
 	TH_LOG("the tool stalled after %.1f s: %ld rounds, %ld EBUSY, %ld registrations, state %c in %s; its worker %d in %s",
 	       progress - start, w->iterations, w->busy, w->registered, state,
-	       wchan(tool, wait_tool, sizeof(wait_tool)), worker,
-	       wchan(worker, wait_worker, sizeof(wait_worker)));
+	       task_wchan(tool, wait_tool, sizeof(wait_tool)), worker,
+	       task_wchan(worker, wait_worker, sizeof(wait_worker)));
 
 	/* A tool that is killed dies, whatever the target does. */
 	kill(tool, SIGKILL);
