@@ -14,6 +14,9 @@ KERNELS ?= 6.1 6.12 debug
 BUILD ?= $(CURDIR)/build
 KDIR ?= $(shell testing/vm/kernels default-kdir)
 export REMOTEVM_CACHE ?= $(HOME)/.cache/remotevm
+# The included build.mk files define rules too: the first of them must not
+# become what a bare "make" builds.
+.DEFAULT_GOAL := all
 
 CC := gcc
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
