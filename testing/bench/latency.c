@@ -342,7 +342,7 @@ void latency_readme(void)
 	unsigned int k, m, s;
 
 	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&now));
-	printf("Measured by `make bench` (%s, `testing/bench/remotevm-bench`) in qemu TCG\n"
+	printf("Measured by `make bench` (%s, `build/bench/remotevm-bench`, from `testing/bench/`) in qemu TCG\n"
 	       "guests with 2 vCPUs. Under emulation absolute times mean little: each entry\n"
 	       "is the median ratio to the target's own `mmap`+`munmap` in the same guest\n"
 	       "run, with the median time in emulated µs in brackets. One op is one\n"
