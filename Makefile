@@ -57,7 +57,7 @@ $(KSFT_HEADERS):
 
 $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
 		selftests/proc.c selftests/proc.h selftests/target.c selftests/target.h \
-		uapi/linux/remotevm.h $(KSFT_HEADERS)
+		selftests/fixtures.h uapi/linux/remotevm.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
 
