@@ -32,7 +32,7 @@ KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
 
 # Every selftests/*_test.c but the library's is a module test program.
 MODULE_TESTS := $(filter-out libremotevm_test,$(basename $(notdir $(wildcard selftests/*_test.c))))
-SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) libremotevm_test \
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test libremotevm_test \
 	libremotevm_compat_test remotevm_target remotevm_target32)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
@@ -60,6 +60,20 @@ $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
 		selftests/fixtures.h uapi/linux/remotevm.h $(KSFT_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
+
+# abi_ext_test again as a caller built against a later header: only its own
+# file sees that header, the helpers it links are built with the real one.
+UAPI_V1_DIR := $(BUILD)/uapi-v1
+$(UAPI_V1_DIR)/linux/remotevm.h: uapi/linux/remotevm.h selftests/uapi_v1.awk
+	@mkdir -p $(dir $@)
+	awk -f selftests/uapi_v1.awk $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/selftests/abi_ext_v1_test: selftests/abi_ext_test.c selftests/rvm.c \
+		selftests/proc.c selftests/target.c $(UAPI_V1_DIR)/linux/remotevm.h \
+		selftests/rvm.h selftests/proc.h selftests/target.h $(KSFT_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -I$(UAPI_V1_DIR) $(USER_CFLAGS) -isystem $(KSFT_DIR) -c -o $@.o $<
+	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $@.o $(filter-out $<,$(filter %.c,$^))
 
 # The library's tests run against its ASan/UBSan build, and again, as an
 # application built before the library grew, against a later one.
