@@ -36,7 +36,7 @@ SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test
 	libremotevm_compat_test remotevm_target remotevm_target32)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
-.PHONY: all module selftests tools examples deps check demo clean install
+.PHONY: all module selftests kselftest tools examples deps check demo clean install
 all: module userlib selftests tools examples
 
 
@@ -103,10 +103,34 @@ $(BUILD)/examples/com_alloc: examples/com_alloc.c $(LIB_SO)
 	$(CC) $(USER_CFLAGS) -I$(CURDIR)/userlib/include -o $@ $< \
 		-L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -lremotevm
 
+# selftests/ as the kselftest collection "remotevm", built and installed the
+# way a kernel tree does it, from just the kselftest framework of Debian's
+# linux-source-6.1 and the uapi header where headers_install would put it.
+# Its own environment: the kselftest Makefiles have a BUILD of their own.
+KSFT_TREE := $(BUILD)/kselftest-tree
+KSFT_INSTALL := $(BUILD)/kselftest-install
+KSFT_FRAMEWORK := Makefile lib.mk kselftest run_kselftest.sh \
+	kselftest_harness.h kselftest.h
+
+$(KSFT_TREE)/tools/testing/selftests/lib.mk:
+	mkdir -p $(KSFT_TREE)
+	tar -xJf $(KSFT_TARBALL) -C $(KSFT_TREE) --strip-components=1 \
+		linux-source-6.1/scripts/subarch.include \
+		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FRAMEWORK))
+
+kselftest: $(KSFT_TREE)/tools/testing/selftests/lib.mk
+	rm -rf $(KSFT_INSTALL)
+	rsync -a --delete selftests/ $(KSFT_TREE)/tools/testing/selftests/remotevm/
+	install -D -m 644 uapi/linux/remotevm.h $(KSFT_TREE)/usr/include/linux/remotevm.h
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD $(MAKE) -s \
+		-C $(KSFT_TREE)/tools/testing/selftests TARGETS=remotevm \
+		install INSTALL_PATH=$(KSFT_INSTALL) >$(KSFT_TREE).log 2>&1 || \
+		{ cat $(KSFT_TREE).log; exit 1; }
+
 deps:
 	testing/deps
 
-check: userlib selftests tools examples
+check: userlib selftests tools examples kselftest
 	testing/check $(KERNELS)
 
 demo: selftests tools
