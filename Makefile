@@ -47,7 +47,9 @@ install: install-userlib
 module:
 	testing/build-module "$(KDIR)" "$(BUILD)"
 
+# What selftests/run_tests.sh runs.
 selftests: $(SELFTEST_BINS)
+	printf '%s\n' $(notdir $(filter %_test,$(SELFTEST_BINS))) >$(BUILD)/selftests/programs
 
 $(KSFT_HEADERS):
 	mkdir -p $(KSFT_DIR)
