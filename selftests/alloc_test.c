@@ -427,18 +427,12 @@ TEST(low_address_uses_the_targets_credentials)
 
 static long cgroup_memory_current(const char *cgroup)
 {
-	char path[256];
-	long value = -1;
-	FILE *f;
+	char path[256], line[32];
 
 	snprintf(path, sizeof(path), "%s/memory.current", cgroup);
-	f = fopen(path, "r");
-	if (!f)
+	if (read_line(path, line, sizeof(line)))
 		return -1;
-	if (fscanf(f, "%ld", &value) != 1)
-		value = -1;
-	fclose(f);
-	return value;
+	return strtol(line, NULL, 10);
 }
 
 /*
