@@ -7,6 +7,8 @@
 #
 #   make [KDIR=...]          module for one kernel, selftests
 #   make deps                install what all of this needs (Debian 12)
+#   make kselftest           selftests/ as a kselftest collection, installed
+#                            in build/kselftest-install (run_kselftest.sh)
 #   make check [KERNELS=..]  selftests in a guest per kernel (6.1 6.12 debug)
 #   make demo                a guest that loads the module and uses it
 
