@@ -24,13 +24,20 @@ CC := gcc
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-I$(CURDIR)/uapi $(EXTRA_CFLAGS)
 
-# kselftest_harness.h comes from Debian's linux-source-6.1, not a copy here.
 include userlib/build.mk
 -include $(wildcard tools/*/build.mk testing/*/build.mk)
 
+# kselftest_harness.h and the rest of the kselftest framework come from
+# Debian's linux-source-6.1, not a copy here: extracted into a kernel-tree
+# layout, in which selftests/ is also built as a kselftest collection.
 KSFT_TARBALL := /usr/src/linux-source-6.1.tar.xz
-KSFT_DIR := $(BUILD)/kselftest
-KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
+KSFT_TREE := $(BUILD)/kselftest-tree
+KSFT_DIR := $(KSFT_TREE)/tools/testing/selftests
+KSFT_FRAMEWORK := Makefile lib.mk kselftest run_kselftest.sh \
+	kselftest_harness.h kselftest.h
+# Made once, after the extraction: what a program built with the harness
+# depends on (tar keeps the archive's old times on the files themselves).
+KSFT_EXTRACTED := $(KSFT_TREE)/.extracted
 
 # Every selftests/*_test.c but the library's is a module test program.
 MODULE_TESTS := $(filter-out libremotevm_test,$(basename $(notdir $(wildcard selftests/*_test.c))))
@@ -53,15 +60,16 @@ module:
 selftests: $(SELFTEST_BINS)
 	printf '%s\n' $(notdir $(filter %_test,$(SELFTEST_BINS))) >$(BUILD)/selftests/programs
 
-$(KSFT_HEADERS):
-	mkdir -p $(KSFT_DIR)
-	tar -xJf $(KSFT_TARBALL) -C $(KSFT_DIR) --strip-components=4 \
-		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
-		linux-source-6.1/tools/testing/selftests/kselftest.h
+$(KSFT_EXTRACTED):
+	mkdir -p $(KSFT_TREE)
+	tar -xJf $(KSFT_TARBALL) -C $(KSFT_TREE) --strip-components=1 \
+		linux-source-6.1/scripts/subarch.include \
+		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FRAMEWORK))
+	touch $@
 
 $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
 		selftests/proc.c selftests/proc.h selftests/target.c selftests/target.h \
-		selftests/fixtures.h uapi/linux/remotevm.h $(KSFT_HEADERS)
+		selftests/fixtures.h uapi/linux/remotevm.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
 
@@ -74,7 +82,7 @@ $(UAPI_V1_DIR)/linux/remotevm.h: uapi/linux/remotevm.h selftests/uapi_v1.awk
 
 $(BUILD)/selftests/abi_ext_v1_test: selftests/abi_ext_test.c selftests/rvm.c \
 		selftests/proc.c selftests/target.c $(UAPI_V1_DIR)/linux/remotevm.h \
-		selftests/rvm.h selftests/proc.h selftests/target.h $(KSFT_HEADERS)
+		selftests/rvm.h selftests/proc.h selftests/target.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) -I$(UAPI_V1_DIR) $(USER_CFLAGS) -isystem $(KSFT_DIR) -c -o $@.o $<
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $@.o $(filter-out $<,$(filter %.c,$^))
@@ -85,7 +93,7 @@ $(BUILD)/selftests/libremotevm_test: $(LIB_ASAN_A)
 $(BUILD)/selftests/libremotevm_compat_test: $(LIB_LATER_ASAN_A)
 $(BUILD)/selftests/libremotevm_test $(BUILD)/selftests/libremotevm_compat_test: \
 		selftests/libremotevm_test.c selftests/target.c selftests/target.h \
-		selftests/proc.c selftests/proc.h $(KSFT_HEADERS)
+		selftests/proc.c selftests/proc.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
 		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)
@@ -108,26 +116,17 @@ $(BUILD)/examples/com_alloc: examples/com_alloc.c $(LIB_SO)
 		-L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -lremotevm
 
 # selftests/ as the kselftest collection "remotevm", built and installed the
-# way a kernel tree does it, from just the kselftest framework of Debian's
-# linux-source-6.1 and the uapi header where headers_install would put it.
-# Its own environment: the kselftest Makefiles have a BUILD of their own.
-KSFT_TREE := $(BUILD)/kselftest-tree
+# way a kernel tree does it, with the uapi header where headers_install
+# would put it. Its own environment: the kselftest Makefiles have a BUILD of
+# their own.
 KSFT_INSTALL := $(BUILD)/kselftest-install
-KSFT_FRAMEWORK := Makefile lib.mk kselftest run_kselftest.sh \
-	kselftest_harness.h kselftest.h
 
-$(KSFT_TREE)/tools/testing/selftests/lib.mk:
-	mkdir -p $(KSFT_TREE)
-	tar -xJf $(KSFT_TARBALL) -C $(KSFT_TREE) --strip-components=1 \
-		linux-source-6.1/scripts/subarch.include \
-		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FRAMEWORK))
-
-kselftest: $(KSFT_TREE)/tools/testing/selftests/lib.mk
+kselftest: $(KSFT_EXTRACTED)
 	rm -rf $(KSFT_INSTALL)
-	rsync -a --delete selftests/ $(KSFT_TREE)/tools/testing/selftests/remotevm/
+	rsync -a --delete selftests/ $(KSFT_DIR)/remotevm/
 	install -D -m 644 uapi/linux/remotevm.h $(KSFT_TREE)/usr/include/linux/remotevm.h
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD $(MAKE) -s \
-		-C $(KSFT_TREE)/tools/testing/selftests TARGETS=remotevm \
+		-C $(KSFT_DIR) TARGETS=remotevm \
 		install INSTALL_PATH=$(KSFT_INSTALL) >$(KSFT_TREE).log 2>&1 || \
 		{ cat $(KSFT_TREE).log; exit 1; }
 
