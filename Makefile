@@ -7,6 +7,8 @@
 #
 #   make [KDIR=...]          module for one kernel, selftests
 #   make deps                install what all of this needs (Debian 12)
+#   make kselftest           selftests/ as a kselftest collection, installed
+#                            in build/kselftest-install (run_kselftest.sh)
 #   make check [KERNELS=..]  selftests in a guest per kernel (6.1 6.12 debug)
 #   make demo                a guest that loads the module and uses it
 
@@ -22,21 +24,28 @@ CC := gcc
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-I$(CURDIR)/uapi $(EXTRA_CFLAGS)
 
-# kselftest_harness.h comes from Debian's linux-source-6.1, not a copy here.
 include userlib/build.mk
 -include $(wildcard tools/*/build.mk testing/*/build.mk)
 
+# kselftest_harness.h and the rest of the kselftest framework come from
+# Debian's linux-source-6.1, not a copy here: extracted into a kernel-tree
+# layout, in which selftests/ is also built as a kselftest collection.
 KSFT_TARBALL := /usr/src/linux-source-6.1.tar.xz
-KSFT_DIR := $(BUILD)/kselftest
-KSFT_HEADERS := $(KSFT_DIR)/kselftest_harness.h $(KSFT_DIR)/kselftest.h
+KSFT_TREE := $(BUILD)/kselftest-tree
+KSFT_DIR := $(KSFT_TREE)/tools/testing/selftests
+KSFT_FRAMEWORK := Makefile lib.mk kselftest run_kselftest.sh \
+	kselftest_harness.h kselftest.h
+# Made once, after the extraction: what a program built with the harness
+# depends on (tar keeps the archive's old times on the files themselves).
+KSFT_EXTRACTED := $(KSFT_TREE)/.extracted
 
 # Every selftests/*_test.c but the library's is a module test program.
 MODULE_TESTS := $(filter-out libremotevm_test,$(basename $(notdir $(wildcard selftests/*_test.c))))
-SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) libremotevm_test \
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test libremotevm_test \
 	libremotevm_compat_test remotevm_target remotevm_target32)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
-.PHONY: all module selftests tools examples deps check demo clean install
+.PHONY: all module selftests kselftest tools examples deps check demo clean install
 all: module userlib selftests tools examples
 
 
@@ -47,19 +56,36 @@ install: install-userlib
 module:
 	testing/build-module "$(KDIR)" "$(BUILD)"
 
+# What selftests/run_tests.sh runs.
 selftests: $(SELFTEST_BINS)
+	printf '%s\n' $(notdir $(filter %_test,$(SELFTEST_BINS))) >$(BUILD)/selftests/programs
 
-$(KSFT_HEADERS):
-	mkdir -p $(KSFT_DIR)
-	tar -xJf $(KSFT_TARBALL) -C $(KSFT_DIR) --strip-components=4 \
-		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
-		linux-source-6.1/tools/testing/selftests/kselftest.h
+$(KSFT_EXTRACTED):
+	mkdir -p $(KSFT_TREE)
+	tar -xJf $(KSFT_TARBALL) -C $(KSFT_TREE) --strip-components=1 \
+		linux-source-6.1/scripts/subarch.include \
+		$(addprefix linux-source-6.1/tools/testing/selftests/,$(KSFT_FRAMEWORK))
+	touch $@
 
 $(BUILD)/selftests/%_test: selftests/%_test.c selftests/rvm.c selftests/rvm.h \
 		selftests/proc.c selftests/proc.h selftests/target.c selftests/target.h \
-		uapi/linux/remotevm.h $(KSFT_HEADERS)
+		selftests/fixtures.h uapi/linux/remotevm.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $(filter %.c,$^) -lpthread
+
+# abi_ext_test again as a caller built against a later header: only its own
+# file sees that header, the helpers it links are built with the real one.
+UAPI_V1_DIR := $(BUILD)/uapi-v1
+$(UAPI_V1_DIR)/linux/remotevm.h: uapi/linux/remotevm.h selftests/uapi_v1.awk
+	@mkdir -p $(dir $@)
+	awk -f selftests/uapi_v1.awk $< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/selftests/abi_ext_v1_test: selftests/abi_ext_test.c selftests/rvm.c \
+		selftests/proc.c selftests/target.c $(UAPI_V1_DIR)/linux/remotevm.h \
+		selftests/rvm.h selftests/proc.h selftests/target.h $(KSFT_EXTRACTED)
+	@mkdir -p $(dir $@)
+	$(CC) -I$(UAPI_V1_DIR) $(USER_CFLAGS) -isystem $(KSFT_DIR) -c -o $@.o $<
+	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $@.o $(filter-out $<,$(filter %.c,$^))
 
 # The library's tests run against its ASan/UBSan build, and again, as an
 # application built before the library grew, against a later one.
@@ -67,7 +93,7 @@ $(BUILD)/selftests/libremotevm_test: $(LIB_ASAN_A)
 $(BUILD)/selftests/libremotevm_compat_test: $(LIB_LATER_ASAN_A)
 $(BUILD)/selftests/libremotevm_test $(BUILD)/selftests/libremotevm_compat_test: \
 		selftests/libremotevm_test.c selftests/target.c selftests/target.h \
-		selftests/proc.c selftests/proc.h $(KSFT_HEADERS)
+		selftests/proc.c selftests/proc.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
 		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)
@@ -89,10 +115,25 @@ $(BUILD)/examples/com_alloc: examples/com_alloc.c $(LIB_SO)
 	$(CC) $(USER_CFLAGS) -I$(CURDIR)/userlib/include -o $@ $< \
 		-L$(LIB_DIR) -Wl,-rpath,$(LIB_DIR) -lremotevm
 
+# selftests/ as the kselftest collection "remotevm", built and installed the
+# way a kernel tree does it, with the uapi header where headers_install
+# would put it. Its own environment: the kselftest Makefiles have a BUILD of
+# their own.
+KSFT_INSTALL := $(BUILD)/kselftest-install
+
+kselftest: $(KSFT_EXTRACTED)
+	rm -rf $(KSFT_INSTALL)
+	rsync -a --delete selftests/ $(KSFT_DIR)/remotevm/
+	install -D -m 644 uapi/linux/remotevm.h $(KSFT_TREE)/usr/include/linux/remotevm.h
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD $(MAKE) -s \
+		-C $(KSFT_DIR) TARGETS=remotevm \
+		install INSTALL_PATH=$(KSFT_INSTALL) >$(KSFT_TREE).log 2>&1 || \
+		{ cat $(KSFT_TREE).log; exit 1; }
+
 deps:
 	testing/deps
 
-check: userlib selftests tools examples
+check: userlib selftests tools examples kselftest
 	testing/check $(KERNELS)
 
 demo: selftests tools

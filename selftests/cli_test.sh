@@ -3,7 +3,7 @@
 # what it allocates, protects, writes and frees is checked from the target's
 # side and in its /proc/PID/maps, its JSON parses and has the documented
 # fields, and its exit statuses and size and protection syntax hold.
-build=${1:?build dir}
+build=$1
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cli=$build/tools/remotevm-asan
 tmp=$(mktemp -d)
@@ -12,6 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 export ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86
 
 ktap_print_header
+ktap_skip_unless_built "$build" tools/remotevm-asan selftests/remotevm_target
 ktap_set_plan 44
 target_start "$build"
 code=0x$code

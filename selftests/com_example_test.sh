@@ -1,10 +1,11 @@
 #!/bin/bash
 # In the guest: a program written against IJsDebugDataTarget alone
 # (examples/com_alloc.c) allocates, writes and reads in a live process.
-build=${1:?build dir}
+build=$1
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ktap_print_header
+ktap_skip_unless_built "$build" examples/com_alloc selftests/remotevm_target
 ktap_set_plan 4
 target_start "$build"
 

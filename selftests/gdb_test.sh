@@ -3,11 +3,12 @@
 # gets executable memory without running any code for it, gdb writes code
 # there and calls it, remotevm-query and remotevm-free work, and the
 # remotevm tool works on the target while gdb holds it stopped.
-build=${1:?build dir}
+build=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 ktap_print_header
+ktap_skip_unless_built "$build" tools/remotevm-asan selftests/remotevm_target
 if ! command -v gdb >/dev/null; then
 	ktap_set_plan 1
 	ktap_test_skip "remotevm from gdb" "no gdb"

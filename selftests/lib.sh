@@ -6,6 +6,7 @@
 #
 #	. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #	ktap_print_header
+#	ktap_skip_unless_built "$1" selftests/remotevm_target
 #	ktap_set_plan 3
 #	...one ktap_test_* or is per test...
 #	ktap_finished
@@ -17,6 +18,7 @@ KTAP_CNT_SKIP=0
 KSFT_NUM_TESTS=0
 KSFT_PASS=0
 KSFT_FAIL=1
+KSFT_SKIP=4
 
 ktap_print_header() {
 	echo "TAP version 13"
@@ -71,10 +73,38 @@ ktap_finished() {
 		error=1
 	fi
 	echo "# Totals: pass:$KTAP_CNT_PASS fail:$KTAP_CNT_FAIL xfail:0 xpass:0 skip:$KTAP_CNT_SKIP error:$error"
-	if [ "$error" -eq 0 ] && [ "$KTAP_CNT_FAIL" -eq 0 ]; then
-		exit "$KSFT_PASS"
+	if [ "$error" -ne 0 ] || [ "$KTAP_CNT_FAIL" -ne 0 ]; then
+		exit "$KSFT_FAIL"
 	fi
-	exit "$KSFT_FAIL"
+	# What kselftest's runner reports as "# SKIP" rather than as a pass.
+	if [ "$KTAP_CNT_PASS" -eq 0 ] && [ "$KTAP_CNT_SKIP" -gt 0 ]; then
+		exit "$KSFT_SKIP"
+	fi
+	exit "$KSFT_PASS"
+}
+
+# ktap_skip_unless_built BUILD FILE...: the shell tests exercise what the
+# project's build tree holds (the tools, the target program). Without it,
+# as run_kselftest.sh runs them (no argument), the script is one skipped
+# test that says what is missing, and exits. Call it after the header.
+ktap_skip_unless_built() {
+	local build=$1 file reason=
+
+	shift
+	if [ -z "$build" ]; then
+		reason="no build directory (usage: $(basename "$0") BUILD_DIR)"
+	else
+		for file in "$@"; do
+			if [ ! -e "$build/$file" ]; then
+				reason="$build/$file is missing"
+				break
+			fi
+		done
+	fi
+	[ -z "$reason" ] && return 0
+	ktap_set_plan 1
+	ktap_test_skip "$(basename "$0")" "$reason"
+	ktap_finished
 }
 
 # target_start BUILD: starts BUILD/selftests/remotevm_target on the

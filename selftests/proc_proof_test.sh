@@ -5,9 +5,7 @@
 # fake /proc (a chroot, a container) must not make some other file type
 # the proof of access to a process: such a load has to fail.
 # Unloads and reloads $REMOTEVM_KO, so no handle may be open meanwhile.
-build=${1:?build dir}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-: "$build"
 
 ktap_print_header
 if [ -z "${REMOTEVM_KO:-}" ] || [ ! -r "$REMOTEVM_KO" ]; then

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Regression tests for the handles' kernel workers (security review
- * 2026-12, findings 4, 6, 10 and 12): how many kthreads handles cost, that
- * a hostile target cannot wedge a tool for good, that a polling worker
- * stays on the CPUs its caller may use, and that a target with very many
- * mappings cannot make the worker's region walk quadratic. Needs root,
- * remotevm.ko loaded and two CPUs; runs in a guest.
+ * Selftests for the handles' kernel workers: concurrent handles on one
+ * target and on several, the polling worker's busy wait and CPU placement
+ * (timing-sensitive under TCG, so in a program of their own, where a flake
+ * cannot hide the contract tests), and the regressions of the security
+ * review 2026-12, findings 4, 6, 10 and 12: how many kthreads handles
+ * cost, that a hostile target cannot wedge a tool for good, that a polling
+ * worker stays on the CPUs its caller may use, and that a target with very
+ * many mappings cannot make the worker's region walk quadratic. Needs
+ * root, remotevm.ko loaded and two CPUs; runs in a guest.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/userfaultfd.h>
 #include <sched.h>
 #include <signal.h>
@@ -502,6 +506,147 @@ TEST_F_TIMEOUT(nothing, regions_of_a_file_in_65536_vmas_are_listed_in_linear_tim
 	close(map_count);
 	close(dev);
 	free(regions);
+}
+
+/* ------------------------------------------------------------------ */
+/* Concurrency, and the polling worker                                */
+/* ------------------------------------------------------------------ */
+
+struct allocator {
+	int dev;
+	pid_t pid;
+	uint64_t addrs[200];
+	int failed;
+};
+
+static void *allocate_many(void *arg)
+{
+	struct allocator *a = arg;
+	int i;
+
+	for (i = 0; i < 200; i++)
+		a->failed |= rvm_alloc(a->dev, 0, PAGE, COMMIT | RESERVE, RW,
+				       &a->addrs[i]);
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+TEST_F_TIMEOUT(nothing, concurrent_handles_on_two_targets_and_on_one, 120)
+{
+	struct target t[2];
+	struct allocator a[3];
+	pthread_t threads[3];
+	uint64_t all[400];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, target_start(&t[i]));
+	for (i = 0; i < 3; i++) {
+		a[i] = (struct allocator){ .dev = rvm_open() };
+		/* Handles 1 and 2 share target 1. */
+		ASSERT_EQ(0, rvm_attach(a[i].dev, t[i ? 1 : 0].pid));
+	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, allocate_many, &a[i]));
+	for (i = 0; i < 3; i++) {
+		pthread_join(threads[i], NULL);
+		EXPECT_EQ(0, a[i].failed);
+	}
+	/* The two handles on one target never got overlapping pages. */
+	memcpy(all, a[1].addrs, sizeof(a[1].addrs));
+	memcpy(all + 200, a[2].addrs, sizeof(a[2].addrs));
+	qsort(all, 400, sizeof(all[0]), cmp_u64);
+	for (i = 1; i < 400; i++)
+		EXPECT_LE(all[i - 1] + PAGE, all[i]);
+	EXPECT_EQ(0, target_write(&t[1], a[2].addrs[199], PAGE, 5));
+	EXPECT_EQ(5, target_read(&t[1], a[2].addrs[199], PAGE));
+	for (i = 0; i < 3; i++)
+		close(a[i].dev);
+	for (i = 0; i < 2; i++)
+		target_stop(&t[i]);
+}
+
+TEST(polling_worker_waits_busy_on_another_cpu_then_sleeps)
+{
+	const int windows = 20, gap_us = REMOTEVM_POLL_US_MAX * 6 / 5;
+	int dev, cpu, worker_cpu, i;
+	long long ticks, spin_ticks;
+	struct target t;
+	pid_t worker;
+	char state;
+
+	/* Not pinned: the worker polls only on CPUs its caller may use. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "polling needs a second CPU");
+	ASSERT_EQ(0, target_start(&t));
+	dev = rvm_open();
+	ASSERT_EQ(0, rvm_attach_polling(dev, t.pid, REMOTEVM_POLL_US_MAX));
+	worker = worker_of(t.pid);
+	ASSERT_LT(0, worker);
+	/* The first request is slow under emulation: every path is new. */
+	ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
+	usleep(gap_us);
+
+	/*
+	 * After each request the worker spins for poll_us, unless something
+	 * else wants its CPU: over requests a little more than poll_us apart
+	 * it runs most of the time. A request alone takes far less.
+	 */
+	ticks = task_ticks(worker);
+	ASSERT_LE(0, ticks);
+	for (i = 0; i < windows; i++) {
+		ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
+		cpu = sched_getcpu();
+		usleep(gap_us);
+	}
+	ticks = task_ticks(worker) - ticks;
+	spin_ticks = windows * REMOTEVM_POLL_US_MAX * sysconf(_SC_CLK_TCK) / 1000000;
+	EXPECT_LE(spin_ticks / 2, ticks);
+	/* On another CPU than the caller's, and asleep past the window. */
+	usleep(5 * REMOTEVM_POLL_US_MAX);
+	ASSERT_EQ(0, task_sched(worker, &state, &worker_cpu));
+	EXPECT_NE(cpu, worker_cpu);
+	EXPECT_EQ('S', state);
+
+	close(dev);
+	target_stop(&t);
+}
+
+TEST(polling_worker_leaves_a_running_target_its_cpu)
+{
+	pid_t spinner, worker;
+	int dev, worker_cpu;
+	char state;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs a second CPU for the target");
+	ASSERT_EQ(0, pin_to_cpu(0, 0));
+	spinner = fork();
+	ASSERT_LE(0, spinner);
+	if (!spinner) {
+		pin_to_cpu(0, 1);
+		for (;;)
+			;
+	}
+	dev = rvm_open();
+	ASSERT_EQ(0, rvm_attach_polling(dev, spinner, REMOTEVM_POLL_US_MAX));
+	worker = worker_of(spinner);
+	ASSERT_LT(0, worker);
+
+	/* The worker stays on the caller's CPU, never on the target's. */
+	ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE, RW, NULL));
+	ASSERT_EQ(0, task_sched(worker, &state, &worker_cpu));
+	EXPECT_EQ(0, worker_cpu);
+
+	close(dev);
+	kill(spinner, SIGKILL);
+	waitpid(spinner, NULL, 0);
 }
 
 TEST_HARNESS_MAIN
