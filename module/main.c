@@ -253,16 +253,16 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 	ret = -EBUSY;
 	if (handle->pid)
 		goto out_unlock;
-	notifier = mmu_notifier_get(&remotevm_mm_ops, mm);
+	notifier = mmu_notifier_get(&remotevm_record_ops, mm);
 	ret = PTR_ERR(notifier);
 	if (IS_ERR(notifier))
 		goto out_unlock;
-	ret = remotevm_worker_get(remotevm_record(notifier), pid_nr(pid));
+	ret = remotevm_worker_get(remotevm_record_of(notifier), pid_nr(pid));
 	if (ret) {
 		mmu_notifier_put(notifier);
 		goto out_unlock;
 	}
-	handle->record = remotevm_record(notifier);
+	handle->record = remotevm_record_of(notifier);
 	handle->flags = attach.flags;
 	handle->poll_us = attach.poll_us;
 	mmgrab(mm);
@@ -339,7 +339,7 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 		return -ENOMEM;
 	list.count = batch.count;
 	uops = u64_to_user_ptr(batch.ops);
-	/* Every element is read once and checked before any of them runs. */
+	/* Every element is read once and checked before any of them is executed. */
 	for (i = 0; i < batch.count; i++) {
 		ret = copy_struct_from_user(&list.ops[i], sizeof(list.ops[i]),
 					    uops + (size_t)i * batch.op_size,

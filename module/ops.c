@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* What each operation is, its checks, and how a list of them runs. */
+/* What each operation is, its checks, and how a list of them is executed. */
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/overflow.h>
@@ -135,25 +135,25 @@ static int remotevm_protect_validate(const struct remotevm_op *op)
 const struct remotevm_op_type remotevm_op_types[] = {
 	[REMOTEVM_OP_ALLOC] = {
 		sizeof(struct remotevm_alloc), REMOTEVM_ALLOC_SIZE_VER0,
-		remotevm_alloc_validate, remotevm_alloc,
+		remotevm_alloc_validate, remotevm_do_alloc,
 	},
 	[REMOTEVM_OP_FREE] = {
 		sizeof(struct remotevm_free), REMOTEVM_FREE_SIZE_VER0,
-		remotevm_free_validate, remotevm_free,
+		remotevm_free_validate, remotevm_do_free,
 	},
 	[REMOTEVM_OP_QUERY] = {
 		sizeof(struct remotevm_query), REMOTEVM_QUERY_SIZE_VER0,
-		NULL, remotevm_query,
+		NULL, remotevm_do_query,
 	},
 	[REMOTEVM_OP_PROTECT] = {
 		sizeof(struct remotevm_protect), REMOTEVM_PROTECT_SIZE_VER0,
-		remotevm_protect_validate, remotevm_protect,
+		remotevm_protect_validate, remotevm_do_protect,
 	},
 };
 
 const struct remotevm_op_type *remotevm_op_type(u32 code)
 {
-	if (code >= ARRAY_SIZE(remotevm_op_types) || !remotevm_op_types[code].run)
+	if (code >= ARRAY_SIZE(remotevm_op_types) || !remotevm_op_types[code].execute)
 		return NULL;
 	return &remotevm_op_types[code];
 }
@@ -177,16 +177,16 @@ int remotevm_op_validate(const struct remotevm_op *op)
  * allocations made one after another merge into one VMA, which each
  * release then splits: a run costs one mm operation, not N (or 2N).
  * The target ends up with what the ops one by one would have left it.
- * Each returns how many ops it completed; 0 leaves them to be run one
- * by one, which then also tells which op fails and why.
+ * Each returns how many ops it completed; 0 leaves them to be executed
+ * one by one, which then also tells which op fails and why.
  */
 
 /*
  * Allocations alike that the kernel places: one mapping, handed out from
  * the top down, as consecutive top-down mmap()s would have placed them.
  */
-static u32 remotevm_reserve_run(struct remotevm_context *ctx,
-				struct remotevm_op *ops, u32 n)
+static u32 remotevm_coalesce_reserves(struct remotevm_context *ctx,
+				      struct remotevm_op *ops, u32 n)
 {
 	const struct remotevm_alloc *first = &ops[0].alloc;
 	bool commit = first->allocation_type & REMOTEVM_MEM_COMMIT;
@@ -235,8 +235,8 @@ static u32 remotevm_reserve_run(struct remotevm_context *ctx,
 }
 
 /* Releases of whole allocations that lie back to back: one vm_munmap(). */
-static u32 remotevm_release_run(struct remotevm_context *ctx,
-				struct remotevm_op *ops, u32 n)
+static u32 remotevm_coalesce_releases(struct remotevm_context *ctx,
+				      struct remotevm_op *ops, u32 n)
 {
 	unsigned long lo = 0, hi = 0;
 	struct remotevm_allocation *a;
@@ -276,7 +276,7 @@ static u32 remotevm_release_run(struct remotevm_context *ctx,
 
 /*
  * Whether the last operation unmapped a range the target had taken back
- * meanwhile (see remotevm_mm_invalidate_range_start()): -ESTALE, and a
+ * meanwhile (see remotevm_record_invalidate()): -ESTALE, and a
  * warning, as memory the target mapped there may be gone.
  */
 static int remotevm_take_clobbered(struct remotevm_context *ctx)
@@ -289,8 +289,8 @@ static int remotevm_take_clobbered(struct remotevm_context *ctx)
 	return -ESTALE;
 }
 
-/* Runs the ops in order; stops at the first failure. */
-static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
+/* Executes the ops in order; stops at the first failure. */
+static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 {
 	struct remotevm_op_list *list = arg;
 
@@ -302,8 +302,8 @@ static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 
 		/* A run shares an mm operation between two ops or more. */
 		if (left >= 2)
-			done = remotevm_reserve_run(ctx, op, left) ?:
-			       remotevm_release_run(ctx, op, left);
+			done = remotevm_coalesce_reserves(ctx, op, left) ?:
+			       remotevm_coalesce_releases(ctx, op, left);
 		clobbered = remotevm_take_clobbered(ctx);
 
 		if (done) {
@@ -316,7 +316,7 @@ static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 			op->error = clobbered;
 			return clobbered;
 		}
-		op->error = remotevm_op_type(op->code)->run(ctx, op) ?:
+		op->error = remotevm_op_type(op->code)->execute(ctx, op) ?:
 			    remotevm_take_clobbered(ctx);
 		if (op->error)
 			return op->error;
@@ -328,7 +328,7 @@ static int remotevm_run_ops(struct remotevm_context *ctx, void *arg)
 int remotevm_submit_ops(struct remotevm_handle *handle,
 			struct remotevm_op_list *list)
 {
-	int ret = remotevm_submit(handle, remotevm_run_ops, list);
+	int ret = remotevm_submit(handle, remotevm_execute_ops, list);
 
 	/* Also a failure to reach the target at all (-ESRCH). */
 	if (ret && list->completed < list->count)

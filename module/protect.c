@@ -97,7 +97,7 @@ static int remotevm_range_is_zero(struct remotevm_context *ctx,
 /* The protections the range has now, to put back if the remap fails. */
 struct remotevm_protect_scan {
 	struct remotevm_spans old;
-	struct remotevm_mm *record;
+	struct remotevm_record *record;
 	unsigned long kept;	/* see remotevm_kept_flags() */
 	u32 old_protection;
 	u32 new_protection;
@@ -159,8 +159,8 @@ static int remotevm_restore(struct remotevm_context *ctx,
  * back in with FOLL_FORCE (as ptrace pokes do), which is not atomic
  * against the target's own accesses to the range.
  */
-int remotevm_protect(struct remotevm_context *ctx,
-		     struct remotevm_op *op)
+int remotevm_do_protect(struct remotevm_context *ctx,
+			struct remotevm_op *op)
 {
 	struct remotevm_protect *protect = &op->protect;
 	struct remotevm_protect_scan scan = {

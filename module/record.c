@@ -16,20 +16,20 @@
 /* The allocation record                                              */
 /* ------------------------------------------------------------------ */
 
-struct remotevm_mm *remotevm_record(struct mmu_notifier *notifier)
+struct remotevm_record *remotevm_record_of(struct mmu_notifier *notifier)
 {
-	return container_of(notifier, struct remotevm_mm, notifier);
+	return container_of(notifier, struct remotevm_record, notifier);
 }
 
-static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
+static struct mmu_notifier *remotevm_record_create(struct mm_struct *mm)
 {
-	struct remotevm_mm *record = kzalloc(sizeof(*record), GFP_KERNEL_ACCOUNT);
+	struct remotevm_record *record = kzalloc(sizeof(*record), GFP_KERNEL_ACCOUNT);
 
 	if (!record)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&record->lock);
 	mutex_init(&record->worker_lock);
-	spin_lock_init(&record->running_lock);
+	spin_lock_init(&record->executing_lock);
 	/*
 	 * Not an RCU tree: the notifier reads it under the tree's own lock,
 	 * and only our worker (holding record->lock) changes it, so entries
@@ -41,9 +41,9 @@ static struct mmu_notifier *remotevm_mm_alloc(struct mm_struct *mm)
 }
 
 /* Only after the last reference: no allocation is left to pin it. */
-static void remotevm_mm_free(struct mmu_notifier *notifier)
+static void remotevm_record_free(struct mmu_notifier *notifier)
 {
-	struct remotevm_mm *record = remotevm_record(notifier);
+	struct remotevm_record *record = remotevm_record_of(notifier);
 
 	mtree_destroy(&record->allocations);
 	mtree_destroy(&record->committed);
@@ -56,7 +56,7 @@ static void remotevm_mm_free(struct mmu_notifier *notifier)
  * mmu_notifier_put() allows, and module exit waits for it in
  * mmu_notifier_synchronize().
  */
-static void remotevm_record_unpin(struct remotevm_mm *record)
+static void remotevm_record_unpin(struct remotevm_record *record)
 {
 	mmu_notifier_put(&record->notifier);
 	module_put(THIS_MODULE);
@@ -65,7 +65,7 @@ static void remotevm_record_unpin(struct remotevm_mm *record)
 #define REMOTEVM_COMMITTED	xa_mk_value(1)
 
 /* Marks [start, end) committed or reserved. */
-int remotevm_set_committed(struct remotevm_mm *record,
+int remotevm_set_committed(struct remotevm_record *record,
 			   unsigned long start, unsigned long end,
 			   bool committed)
 {
@@ -75,7 +75,7 @@ int remotevm_set_committed(struct remotevm_mm *record,
 }
 
 /* Whether @addr is committed, and where that state ends. */
-bool remotevm_committed_at(struct remotevm_mm *record,
+bool remotevm_committed_at(struct remotevm_record *record,
 			   unsigned long addr, unsigned long *state_end)
 {
 	MA_STATE(mas, &record->committed, addr, addr);
@@ -89,7 +89,7 @@ bool remotevm_committed_at(struct remotevm_mm *record,
 }
 
 /* Whether all of [start, end) is committed. */
-bool remotevm_all_committed(struct remotevm_mm *record,
+bool remotevm_all_committed(struct remotevm_record *record,
 			    unsigned long start, unsigned long end)
 {
 	unsigned long state_end;
@@ -98,7 +98,7 @@ bool remotevm_all_committed(struct remotevm_mm *record,
 	       state_end >= end;
 }
 
-void remotevm_allocation_forget(struct remotevm_mm *record,
+void remotevm_allocation_forget(struct remotevm_record *record,
 				struct remotevm_allocation *a)
 {
 	/* Best effort: the next allocation here sets its own state anyway. */
@@ -116,10 +116,10 @@ void remotevm_allocation_forget(struct remotevm_mm *record,
  * was an RCU-mode tree). The record stays valid until we return: the
  * notifier core holds SRCU across ->release.
  */
-static void remotevm_mm_release(struct mmu_notifier *notifier,
-				struct mm_struct *mm)
+static void remotevm_record_release(struct mmu_notifier *notifier,
+				    struct mm_struct *mm)
 {
-	struct remotevm_mm *record = remotevm_record(notifier);
+	struct remotevm_record *record = remotevm_record_of(notifier);
 	struct remotevm_allocation *a;
 	unsigned long index = 0;
 
@@ -140,12 +140,12 @@ static void remotevm_mm_release(struct mmu_notifier *notifier,
  * (remotevm_take_clobbered()). May be called where sleeping is not
  * allowed: only the tree's spinlock.
  */
-static int remotevm_mm_invalidate_range_start(struct mmu_notifier *notifier,
-					      const struct mmu_notifier_range *range)
+static int remotevm_record_invalidate(struct mmu_notifier *notifier,
+				      const struct mmu_notifier_range *range)
 {
-	MA_STATE(mas, &remotevm_record(notifier)->allocations, range->start,
+	MA_STATE(mas, &remotevm_record_of(notifier)->allocations, range->start,
 		 range->start);
-	struct remotevm_mm *record = remotevm_record(notifier);
+	struct remotevm_record *record = remotevm_record_of(notifier);
 	bool ours = READ_ONCE(record->busy_worker) == current;
 	struct remotevm_allocation *a;
 
@@ -162,16 +162,16 @@ static int remotevm_mm_invalidate_range_start(struct mmu_notifier *notifier,
 	return 0;
 }
 
-const struct mmu_notifier_ops remotevm_mm_ops = {
-	.release = remotevm_mm_release,
-	.invalidate_range_start = remotevm_mm_invalidate_range_start,
-	.alloc_notifier = remotevm_mm_alloc,
-	.free_notifier = remotevm_mm_free,
+const struct mmu_notifier_ops remotevm_record_ops = {
+	.release = remotevm_record_release,
+	.invalidate_range_start = remotevm_record_invalidate,
+	.alloc_notifier = remotevm_record_create,
+	.free_notifier = remotevm_record_free,
 };
 
 /* The allocation containing @addr that is still remotevm's, or NULL. */
 struct remotevm_allocation *
-remotevm_allocation_at(struct remotevm_mm *record, unsigned long addr)
+remotevm_allocation_at(struct remotevm_record *record, unsigned long addr)
 {
 	struct remotevm_allocation *a = mtree_load(&record->allocations, addr);
 
@@ -182,7 +182,7 @@ remotevm_allocation_at(struct remotevm_mm *record, unsigned long addr)
 static int remotevm_record_pin(struct remotevm_context *ctx)
 {
 	/* The record exists: this only takes a reference on it. */
-	struct mmu_notifier *notifier = mmu_notifier_get(&remotevm_mm_ops,
+	struct mmu_notifier *notifier = mmu_notifier_get(&remotevm_record_ops,
 							 ctx->mm);
 
 	if (IS_ERR(notifier))
@@ -195,7 +195,7 @@ int remotevm_record_add(struct remotevm_context *ctx,
 			unsigned long start, unsigned long len,
 			u32 protection, bool committed)
 {
-	struct remotevm_mm *record = ctx->record;
+	struct remotevm_record *record = ctx->record;
 	struct remotevm_allocation *a, *stale;
 	unsigned long index = start;
 	int ret;

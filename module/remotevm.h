@@ -22,7 +22,7 @@
  *     record->lock			the worker, for a request; also ->release
  *       mmap_lock			vm_mmap(), vm_munmap(), the walks
  *         the record's maple tree locks	also the notifier, under mmap_lock
- * running_lock and session_lock are innermost: nothing is taken under them.
+ * executing_lock and session_lock are innermost: nothing is taken under them.
  */
 
 #define REMOTEVM_ALLOC_TYPES	(REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE | \
@@ -69,7 +69,7 @@ struct remotevm_allocation {
  * allocations outlive the handle that made them, as on Windows. That one
  * goes with the last allocation, or when the mm is torn down.
  */
-struct remotevm_mm {
+struct remotevm_record {
 	struct mmu_notifier notifier;
 	struct mutex lock;		/* serialises operations on this mm */
 	struct task_struct *busy_worker; /* the worker holding the lock */
@@ -90,8 +90,8 @@ struct remotevm_mm {
 	struct mutex worker_lock;	/* worker and nr_handles */
 	struct kthread_worker *worker;
 	unsigned int nr_handles;
-	spinlock_t running_lock;	/* running vs. remotevm_abort() */
-	struct remotevm_request *running; /* the request the worker runs */
+	spinlock_t executing_lock;	/* executing vs. remotevm_abort() */
+	struct remotevm_request *executing; /* the request the worker executes */
 };
 
 struct remotevm_handle {
@@ -100,7 +100,7 @@ struct remotevm_handle {
 	u64 flags;			/* REMOTEVM_ATTACH_* */
 	struct pid *pid;		/* the thread group; NULL until attached */
 	struct mm_struct *mm;		/* mmgrab()ed: the image we attached to */
-	struct remotevm_mm *record;
+	struct remotevm_record *record;
 	unsigned int poll_us;		/* remotevm_attach.poll_us */
 	cpumask_var_t poll_cpus;	/* with poll_us: all but the caller's */
 	spinlock_t session_lock;
@@ -115,7 +115,7 @@ struct remotevm_context {
 	struct remotevm_handle *handle;
 	struct task_struct *task;
 	struct mm_struct *mm;
-	struct remotevm_mm *record;
+	struct remotevm_record *record;
 	const struct cred *cred;
 	const struct cred *saved_cred;
 	struct mem_cgroup *memcg;
@@ -173,33 +173,33 @@ struct remotevm_op_list {
 /*
  * What each operation is: the size of its arguments inside struct
  * remotevm_op as this module knows them and as first published, how the
- * caller checks them and how the worker runs it. Adding an op is a row.
+ * caller checks them and how the worker executes it. Adding an op is a row.
  */
 struct remotevm_op_type {
 	size_t size;
 	size_t ver0;
 	int (*validate)(const struct remotevm_op *op);
-	int (*run)(struct remotevm_context *ctx, struct remotevm_op *op);
+	int (*execute)(struct remotevm_context *ctx, struct remotevm_op *op);
 };
 
 /* Indexed by REMOTEVM_OP_*: a code without a row is not an op. */
 #define REMOTEVM_OP_CODES	(REMOTEVM_OP_PROTECT + 1)
 extern const struct remotevm_op_type remotevm_op_types[REMOTEVM_OP_CODES];
-extern const struct mmu_notifier_ops remotevm_mm_ops;
+extern const struct mmu_notifier_ops remotevm_record_ops;
 
 /* record.c */
-struct remotevm_mm *remotevm_record(struct mmu_notifier *notifier);
-int remotevm_set_committed(struct remotevm_mm *record,
+struct remotevm_record *remotevm_record_of(struct mmu_notifier *notifier);
+int remotevm_set_committed(struct remotevm_record *record,
 			   unsigned long start, unsigned long end,
 			   bool committed);
-bool remotevm_committed_at(struct remotevm_mm *record,
+bool remotevm_committed_at(struct remotevm_record *record,
 			   unsigned long addr, unsigned long *state_end);
-bool remotevm_all_committed(struct remotevm_mm *record,
+bool remotevm_all_committed(struct remotevm_record *record,
 			    unsigned long start, unsigned long end);
-void remotevm_allocation_forget(struct remotevm_mm *record,
+void remotevm_allocation_forget(struct remotevm_record *record,
 				struct remotevm_allocation *a);
 struct remotevm_allocation *
-remotevm_allocation_at(struct remotevm_mm *record, unsigned long addr);
+remotevm_allocation_at(struct remotevm_record *record, unsigned long addr);
 int remotevm_record_add(struct remotevm_context *ctx,
 			unsigned long start, unsigned long len,
 			u32 protection, bool committed);
@@ -243,16 +243,16 @@ int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
 		    unsigned long end, unsigned long prot,
 		    unsigned long flags);
 bool remotevm_alloc_is_new(const struct remotevm_alloc *alloc);
-int remotevm_alloc(struct remotevm_context *ctx, struct remotevm_op *op);
-int remotevm_free(struct remotevm_context *ctx, struct remotevm_op *op);
+int remotevm_do_alloc(struct remotevm_context *ctx, struct remotevm_op *op);
+int remotevm_do_free(struct remotevm_context *ctx, struct remotevm_op *op);
 int remotevm_release_owned(struct remotevm_context *ctx, void *unused);
 u32 remotevm_vma_protection(struct vm_area_struct *vma);
-int remotevm_query(struct remotevm_context *ctx, struct remotevm_op *op);
+int remotevm_do_query(struct remotevm_context *ctx, struct remotevm_op *op);
 int remotevm_list_regions(struct remotevm_context *ctx, void *arg);
 
 /* protect.c */
-int remotevm_protect(struct remotevm_context *ctx,
-		     struct remotevm_op *op);
+int remotevm_do_protect(struct remotevm_context *ctx,
+			struct remotevm_op *op);
 
 /* worker.c */
 int remotevm_target_thread(struct pid *tgid, struct mm_struct *mm,
@@ -264,7 +264,7 @@ int remotevm_submit(struct remotevm_handle *handle,
 		    int (*fn)(struct remotevm_context *ctx, void *arg),
 		    void *arg);
 void remotevm_end_session(struct remotevm_handle *handle);
-int remotevm_worker_get(struct remotevm_mm *record, pid_t tgid);
-void remotevm_worker_put(struct remotevm_mm *record);
+int remotevm_worker_get(struct remotevm_record *record, pid_t tgid);
+void remotevm_worker_put(struct remotevm_record *record);
 
 #endif /* REMOTEVM_H */

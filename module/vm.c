@@ -331,7 +331,7 @@ static int remotevm_remap(struct remotevm_context *ctx, unsigned long start,
 
 struct remotevm_commit_scan {
 	struct remotevm_spans reserved;
-	struct remotevm_mm *record;
+	struct remotevm_record *record;
 	unsigned long kept;	/* see remotevm_kept_flags() */
 };
 
@@ -428,8 +428,8 @@ static void remotevm_zap(struct vm_area_struct *vma, unsigned long start,
 #endif
 }
 
-struct remotevm_reset {
-	struct remotevm_mm *record;
+struct remotevm_reset_scan {
+	struct remotevm_record *record;
 	bool undo;
 };
 
@@ -437,7 +437,7 @@ struct remotevm_reset {
 static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
 				unsigned long end, void *arg)
 {
-	const struct remotevm_reset *reset = arg;
+	const struct remotevm_reset_scan *reset = arg;
 
 	if (!remotevm_vma_is_private_anon(vma) ||
 	    !remotevm_all_committed(reset->record, start, end))
@@ -459,7 +459,7 @@ static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
 static int remotevm_reset(struct remotevm_context *ctx,
 			  struct remotevm_alloc *alloc)
 {
-	struct remotevm_reset reset = {
+	struct remotevm_reset_scan reset = {
 		.record = ctx->record,
 		.undo = alloc->allocation_type == REMOTEVM_MEM_RESET_UNDO,
 	};
@@ -492,7 +492,7 @@ bool remotevm_alloc_is_new(const struct remotevm_alloc *alloc)
 	       (!alloc->address || (alloc->allocation_type & REMOTEVM_MEM_RESERVE));
 }
 
-int remotevm_alloc(struct remotevm_context *ctx, struct remotevm_op *op)
+int remotevm_do_alloc(struct remotevm_context *ctx, struct remotevm_op *op)
 {
 	struct remotevm_alloc *alloc = &op->alloc;
 	unsigned long prot;
@@ -568,7 +568,7 @@ static int remotevm_release_allocation(struct remotevm_context *ctx,
 	return 0;
 }
 
-int remotevm_free(struct remotevm_context *ctx, struct remotevm_op *op)
+int remotevm_do_free(struct remotevm_context *ctx, struct remotevm_op *op)
 {
 	struct remotevm_free *free = &op->free;
 	struct remotevm_allocation *a;
@@ -742,7 +742,7 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 	region->region_size = min3(end, hi, limit) - region->base_address;
 }
 
-int remotevm_query(struct remotevm_context *ctx, struct remotevm_op *op)
+int remotevm_do_query(struct remotevm_context *ctx, struct remotevm_op *op)
 {
 	struct remotevm_query *query = &op->query;
 	struct remotevm_mapping mapping = { 0 };

@@ -196,8 +196,8 @@ static int remotevm_lock_target(struct remotevm_context *ctx)
 }
 
 /* One request, under the lock that serialises every handle on this mm. */
-static int remotevm_run(struct remotevm_context *ctx,
-			struct remotevm_request *req)
+static int remotevm_execute(struct remotevm_context *ctx,
+			    struct remotevm_request *req)
 {
 	int ret;
 
@@ -213,7 +213,7 @@ static int remotevm_run(struct remotevm_context *ctx,
 }
 
 /*
- * Enters the target unless the session is in it already, and runs @req.
+ * Enters the target unless the session is in it already, and executes @req.
  * A thread exit or a change of credentials means entering again; a target
  * that keeps changing gets -EAGAIN rather than a worker that never ends.
  */
@@ -239,30 +239,30 @@ static int remotevm_serve(struct remotevm_handle *handle,
 	}
 	if (ret)
 		return ret;
-	ret = remotevm_run(ctx, req);
+	ret = remotevm_execute(ctx, req);
 	up_read(&ctx->task->signal->exec_update_lock);
 	return ret;
 }
 
-/* Whether to run @req: not if its caller gave up on it already. */
-static bool remotevm_start(struct remotevm_mm *record,
+/* Whether to execute @req: not if its caller gave up on it already. */
+static bool remotevm_start(struct remotevm_record *record,
 			   struct remotevm_request *req)
 {
 	bool start;
 
-	spin_lock(&record->running_lock);
+	spin_lock(&record->executing_lock);
 	start = !req->aborted;
 	if (start)
-		record->running = req;
-	spin_unlock(&record->running_lock);
+		record->executing = req;
+	spin_unlock(&record->executing_lock);
 	return start;
 }
 
-static void remotevm_finish(struct remotevm_mm *record)
+static void remotevm_finish(struct remotevm_record *record)
 {
-	spin_lock(&record->running_lock);
-	record->running = NULL;
-	spin_unlock(&record->running_lock);
+	spin_lock(&record->executing_lock);
+	record->executing = NULL;
+	spin_unlock(&record->executing_lock);
 	/* A SIGKILL from remotevm_abort() was for that request only. */
 	if (signal_pending(current))
 		flush_signals(current);
@@ -305,7 +305,7 @@ static void remotevm_work(struct kthread_work *work)
 	struct remotevm_request *req = container_of(work, struct remotevm_request,
 						    work);
 	struct remotevm_handle *handle = req->handle;
-	struct remotevm_mm *record = handle->record;
+	struct remotevm_record *record = handle->record;
 	struct remotevm_context ctx;
 	bool entered = false;
 
@@ -382,20 +382,20 @@ static void remotevm_poll_result(struct remotevm_handle *handle,
 /*
  * The caller gives up on @req: it is being killed, or is closing the
  * handle and the target does not let go. A request not started yet never
- * will be; the running one gets SIGKILL, which ends each wait it can be
+ * will be; the one executing gets SIGKILL, which ends each wait it can be
  * in (the mmap lock, a userfaultfd monitor that never answers, page
  * faults), so that the wait for it here is short.
  */
 static void remotevm_abort(struct remotevm_request *req)
 {
 	struct remotevm_handle *handle = req->handle;
-	struct remotevm_mm *record = handle->record;
+	struct remotevm_record *record = handle->record;
 
-	spin_lock(&record->running_lock);
+	spin_lock(&record->executing_lock);
 	req->aborted = true;
-	if (record->running == req)
+	if (record->executing == req)
 		send_sig(SIGKILL, record->worker->task, 1);
-	spin_unlock(&record->running_lock);
+	spin_unlock(&record->executing_lock);
 	if (kthread_cancel_work_sync(&req->work)) {
 		/* Taken off the queue: neither it nor its session ever ran. */
 		spin_lock(&handle->session_lock);
@@ -492,7 +492,7 @@ static void remotevm_worker_init(struct kthread_work *work)
 }
 
 /* The mm's worker, made by the first handle attached to it. */
-int remotevm_worker_get(struct remotevm_mm *record, pid_t tgid)
+int remotevm_worker_get(struct remotevm_record *record, pid_t tgid)
 {
 	struct kthread_worker *worker;
 	struct kthread_work init;
@@ -517,7 +517,7 @@ out:
 }
 
 /* The last handle on the mm takes the worker with it: it is idle by then. */
-void remotevm_worker_put(struct remotevm_mm *record)
+void remotevm_worker_put(struct remotevm_record *record)
 {
 	struct kthread_worker *worker = NULL;
 
