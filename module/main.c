@@ -192,64 +192,55 @@ static int remotevm_process_valid(struct pid *pid)
 }
 
 /*
- * The access rule. Opening /proc/<pid>/mem runs the kernel's own ptrace
- * attach check (mm_access() with PTRACE_MODE_ATTACH_FSCREDS: credentials,
- * dumpability, user namespaces, Yama, every LSM) against the opener and
- * binds the mm it checked to the file. Neither mm_access() nor
- * ptrace_may_access() is exported, so the open file is the proof: we take
- * its mm, never anything the file did not grant, for the process it was
- * opened for. This relies on procfs internals (the mem file's f_op, its
- * private_data being the mm, its directory named after the pid, as in 6.1
- * through 6.12); the selftests check them on every kernel.
+ * The process @attach names, if @attach's mem file proves access to it:
+ * the file was opened for that very process and on the image it runs.
+ * Returns its mm, mmgrab()ed, and its pid, referenced.
  */
-static int remotevm_ioctl_attach(struct remotevm_handle *handle,
-				 void __user *uarg, size_t usize)
+static int remotevm_attach_target(const struct remotevm_attach *attach,
+				  struct mm_struct **mm, struct pid **pid)
 {
-	struct mmu_notifier *notifier;
-	struct remotevm_attach attach;
-	struct pid *pid, *opened_for;
 	struct task_struct *thread;
-	struct mm_struct *mm;
+	struct pid *opened_for;
 	int ret;
 
-	ret = remotevm_copy_in(&attach, sizeof(attach),
-			       REMOTEVM_ATTACH_SIZE_VER0, uarg, usize);
+	ret = remotevm_mem_file_open(attach->mem_fd, mm, &opened_for);
 	if (ret)
 		return ret;
-	if ((attach.flags & ~REMOTEVM_ATTACH_RELEASE_ON_CLOSE) || !attach.pid ||
-	    attach.pid > PID_MAX_LIMIT || attach.mem_fd < 0 ||
-	    attach.poll_us > REMOTEVM_POLL_US_MAX || attach.pad)
-		return -EINVAL;
-
-	ret = remotevm_mem_file_open(attach.mem_fd, &mm, &opened_for);
-	if (ret)
-		return ret;
-	ret = -ESRCH;
-	pid = find_get_pid(attach.pid);
-	if (!pid)
-		goto out_mmdrop;
-	ret = remotevm_process_valid(pid);
-	if (ret)
-		goto out_put_pid;
+	*pid = find_get_pid(attach->pid);
+	ret = *pid ? remotevm_process_valid(*pid) : -ESRCH;
 	/*
 	 * The file was checked against another process's credentials, even
 	 * if that one shares the mm (CLONE_VM).
 	 */
-	ret = -EACCES;
-	if (opened_for != pid)
-		goto out_put_pid;
+	if (!ret && opened_for != *pid)
+		ret = -EACCES;
 	/* Gone (a zombie), or the file proves access to an image it no longer runs. */
-	ret = remotevm_target_thread(pid, mm, &thread);
-	if (ret)
-		goto out_put_pid;
-	put_task_struct(thread);
-	ret = -ESRCH;
-	if (!mmget_not_zero(mm))
-		goto out_put_pid;
+	if (!ret)
+		ret = remotevm_target_thread(*pid, *mm, &thread);
+	if (!ret)
+		put_task_struct(thread);
+	put_pid(opened_for);
+	if (ret) {
+		put_pid(*pid);
+		mmdrop(*mm);
+	}
+	return ret;
+}
+
+/*
+ * Binds @handle to the target's live @mm, whose record and worker it
+ * shares with every other handle on that mm.
+ */
+static int remotevm_handle_bind(struct remotevm_handle *handle,
+				const struct remotevm_attach *attach,
+				struct mm_struct *mm, struct pid *pid)
+{
+	struct mmu_notifier *notifier;
+	int ret;
 
 	ret = mutex_lock_killable(&handle->lock);
 	if (ret)
-		goto out_mmput;
+		return ret;
 	ret = -EBUSY;
 	if (handle->pid)
 		goto out_unlock;
@@ -263,19 +254,53 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 		goto out_unlock;
 	}
 	handle->record = remotevm_record_of(notifier);
-	handle->flags = attach.flags;
-	handle->poll_us = attach.poll_us;
+	handle->flags = attach->flags;
+	handle->poll_us = attach->poll_us;
 	mmgrab(mm);
 	handle->mm = mm;
 	handle->pid = get_pid(pid);
 out_unlock:
 	mutex_unlock(&handle->lock);
-out_mmput:
-	mmput(mm);
-out_put_pid:
+	return ret;
+}
+
+/*
+ * The access rule. Opening /proc/<pid>/mem runs the kernel's own ptrace
+ * attach check (mm_access() with PTRACE_MODE_ATTACH_FSCREDS: credentials,
+ * dumpability, user namespaces, Yama, every LSM) against the opener and
+ * binds the mm it checked to the file. Neither mm_access() nor
+ * ptrace_may_access() is exported, so the open file is the proof: we take
+ * its mm, never anything the file did not grant, for the process it was
+ * opened for. This relies on procfs internals (the mem file's f_op, its
+ * private_data being the mm, its directory named after the pid, as in 6.1
+ * through 6.12); the selftests check them on every kernel.
+ */
+static int remotevm_ioctl_attach(struct remotevm_handle *handle,
+				 void __user *uarg, size_t usize)
+{
+	struct remotevm_attach attach;
+	struct mm_struct *mm;
+	struct pid *pid;
+	int ret;
+
+	ret = remotevm_copy_in(&attach, sizeof(attach),
+			       REMOTEVM_ATTACH_SIZE_VER0, uarg, usize);
+	if (ret)
+		return ret;
+	if ((attach.flags & ~REMOTEVM_ATTACH_RELEASE_ON_CLOSE) || !attach.pid ||
+	    attach.pid > PID_MAX_LIMIT || attach.mem_fd < 0 ||
+	    attach.poll_us > REMOTEVM_POLL_US_MAX || attach.pad)
+		return -EINVAL;
+
+	ret = remotevm_attach_target(&attach, &mm, &pid);
+	if (ret)
+		return ret;
+	ret = -ESRCH;
+	if (mmget_not_zero(mm)) {
+		ret = remotevm_handle_bind(handle, &attach, mm, pid);
+		mmput(mm);
+	}
 	put_pid(pid);
-out_mmdrop:
-	put_pid(opened_for);
 	mmdrop(mm);
 	return ret;
 }
@@ -285,29 +310,30 @@ static int remotevm_ioctl_op(struct remotevm_handle *handle, u32 code,
 			     unsigned int cmd, void __user *uarg, size_t usize)
 {
 	const struct remotevm_op_type *type = remotevm_op_type(code);
-	struct remotevm_op op = { .code = code };
-	struct remotevm_op_list list = { .ops = &op, .count = 1 };
+	struct remotevm_checked_op checked = { .op.code = code };
+	struct remotevm_op_list list = { .ops = &checked, .count = 1 };
+	struct remotevm_alloc *alloc = &checked.op.alloc;
 	size_t size = type->size;
 	int ret;
 
-	ret = remotevm_copy_in(op.reserved, size, type->ver0, uarg, usize);
+	ret = remotevm_copy_in(checked.op.reserved, size, type->ver0, uarg,
+			       usize);
 	if (ret)
 		return ret;
-	ret = remotevm_op_validate(&op);
+	ret = remotevm_op_check(&checked);
 	if (ret)
 		return ret;
 	ret = remotevm_submit_ops(handle, &list);
 	if (ret || !(_IOC_DIR(cmd) & _IOC_READ))
 		return ret;
-	ret = remotevm_copy_out(uarg, usize, op.reserved, size);
+	ret = remotevm_copy_out(uarg, usize, checked.op.reserved, size);
 	/* An allocation whose address the caller never learns is undone. */
-	if (ret && code == REMOTEVM_OP_ALLOC && remotevm_alloc_is_new(&op.alloc)) {
-		struct remotevm_op release = {
-			.code = REMOTEVM_OP_FREE,
-			.free = {
-				.address = op.alloc.allocated_address,
-				.free_type = REMOTEVM_MEM_RELEASE,
-			},
+	if (ret && checked.execute == remotevm_reserve) {
+		struct remotevm_checked_op release = {
+			.op.code = REMOTEVM_OP_FREE,
+			.op.free.address = alloc->allocated_address,
+			.op.free.free_type = REMOTEVM_MEM_RELEASE,
+			.execute = remotevm_release,
 		};
 
 		list.ops = &release;
@@ -317,13 +343,44 @@ static int remotevm_ioctl_op(struct remotevm_handle *handle, u32 code,
 	return ret;
 }
 
+/* Every element is read once and checked before any of them is executed. */
+static int remotevm_batch_copy_in(struct remotevm_op_list *list,
+				  const u8 __user *uops, u32 op_size)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < list->count; i++) {
+		ret = copy_struct_from_user(&list->ops[i].op,
+					    sizeof(list->ops[i].op),
+					    uops + (size_t)i * op_size, op_size);
+		if (!ret)
+			ret = remotevm_op_check(&list->ops[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Results of the operations that ran, and of the one that failed. */
+static int remotevm_batch_copy_out(const struct remotevm_op_list *list,
+				   u8 __user *uops, u32 op_size)
+{
+	u32 i;
+
+	for (i = 0; i < min(list->completed + 1, list->count); i++)
+		if (remotevm_copy_out(uops + (size_t)i * op_size, op_size,
+				      &list->ops[i].op, sizeof(list->ops[i].op)))
+			return -EFAULT;
+	return 0;
+}
+
 static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 				void __user *uarg, size_t usize)
 {
 	struct remotevm_op_list list = { 0 };
 	struct remotevm_batch batch;
 	u8 __user *uops;
-	u32 i;
 	int ret;
 
 	ret = remotevm_copy_in(&batch, sizeof(batch), REMOTEVM_BATCH_SIZE_VER0,
@@ -339,33 +396,17 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 		return -ENOMEM;
 	list.count = batch.count;
 	uops = u64_to_user_ptr(batch.ops);
-	/* Every element is read once and checked before any of them is executed. */
-	for (i = 0; i < batch.count; i++) {
-		ret = copy_struct_from_user(&list.ops[i], sizeof(list.ops[i]),
-					    uops + (size_t)i * batch.op_size,
-					    batch.op_size);
-		if (!ret)
-			ret = remotevm_op_validate(&list.ops[i]);
-		if (ret)
-			goto out;
-	}
-
+	ret = remotevm_batch_copy_in(&list, uops, batch.op_size);
+	if (ret)
+		goto out;
 	ret = remotevm_submit_ops(handle, &list);
 	batch.completed = list.completed;
-
 	/*
-	 * Results of the operations that ran, and of the one that failed;
-	 * completed is written even if they cannot be, so that the caller
-	 * still learns how far the batch went.
+	 * completed is written even if the results cannot be, so that the
+	 * caller still learns how far the batch went.
 	 */
-	for (i = 0; i < min(batch.completed + 1, batch.count); i++) {
-		if (remotevm_copy_out(uops + (size_t)i * batch.op_size,
-				      batch.op_size, &list.ops[i],
-				      sizeof(list.ops[i]))) {
-			ret = -EFAULT;
-			break;
-		}
-	}
+	if (remotevm_batch_copy_out(&list, uops, batch.op_size))
+		ret = -EFAULT;
 	if (remotevm_copy_out(uarg, usize, &batch, sizeof(batch)))
 		ret = -EFAULT;
 out:
@@ -373,13 +414,28 @@ out:
 	return ret;
 }
 
+/* A newer caller's fields we do not know read as zero. */
+static int remotevm_regions_copy_out(const struct remotevm_region_list *list,
+				     u8 __user *uregions, u32 region_size)
+{
+	size_t size = sizeof(*list->regions);
+	u32 i;
+
+	for (i = 0; i < list->written; i++) {
+		u8 __user *dst = uregions + (size_t)i * region_size;
+
+		if (copy_to_user(dst, &list->regions[i], size) ||
+		    clear_user(dst + size, region_size - size))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 static int remotevm_ioctl_regions(struct remotevm_handle *handle,
 				  void __user *uarg, size_t usize)
 {
 	struct remotevm_region_list list = { 0 };
 	struct remotevm_regions req;
-	u8 __user *uregions;
-	u32 i;
 	int ret;
 
 	ret = remotevm_copy_in(&req, sizeof(req), REMOTEVM_REGIONS_SIZE_VER0,
@@ -397,22 +453,11 @@ static int remotevm_ioctl_regions(struct remotevm_handle *handle,
 	list.regions = kvcalloc(req.count, sizeof(*list.regions), GFP_KERNEL);
 	if (!list.regions)
 		return -ENOMEM;
-	ret = remotevm_submit(handle, remotevm_list_regions, &list);
+	ret = remotevm_submit(handle, remotevm_list_regions, &list) ?:
+	      remotevm_regions_copy_out(&list, u64_to_user_ptr(req.regions),
+					req.region_size);
 	if (ret)
 		goto out;
-
-	uregions = u64_to_user_ptr(req.regions);
-	for (i = 0; i < list.written; i++) {
-		u8 __user *dst = uregions + (size_t)i * req.region_size;
-
-		/* A newer caller's fields we do not know read as zero. */
-		if (copy_to_user(dst, &list.regions[i], sizeof(list.regions[i])) ||
-		    clear_user(dst + sizeof(list.regions[i]),
-			       req.region_size - sizeof(list.regions[i]))) {
-			ret = -EFAULT;
-			goto out;
-		}
-	}
 	req.count = list.written;
 	req.next = list.start;
 	ret = remotevm_copy_out(uarg, usize, &req, sizeof(req));
@@ -449,7 +494,7 @@ static long remotevm_ioctl(struct file *file, unsigned int cmd,
 	return -ENOTTY;
 }
 
-static int remotevm_open(struct inode *inode, struct file *file)
+static int remotevm_char_open(struct inode *inode, struct file *file)
 {
 	struct remotevm_handle *handle = kzalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
 
@@ -466,7 +511,7 @@ static int remotevm_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
-static int remotevm_release(struct inode *inode, struct file *file)
+static int remotevm_char_release(struct inode *inode, struct file *file)
 {
 	struct remotevm_handle *handle = file->private_data;
 
@@ -487,8 +532,8 @@ static int remotevm_release(struct inode *inode, struct file *file)
 
 static const struct file_operations remotevm_fops = {
 	.owner = THIS_MODULE,
-	.open = remotevm_open,
-	.release = remotevm_release,
+	.open = remotevm_char_open,
+	.release = remotevm_char_release,
 	.unlocked_ioctl = remotevm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -21,7 +21,7 @@ unsigned long remotevm_access_prot(unsigned long vm_flags)
 }
 
 /* PAGE_* base protection -> PROT_*, or -errno. Exactly one base bit. */
-int remotevm_prot(u32 protection, unsigned long *prot)
+static int remotevm_prot(u32 protection, unsigned long *prot)
 {
 	if (protection & REMOTEVM_PAGE_MODIFIERS_UNSUPPORTED)
 		return -EOPNOTSUPP;
@@ -54,6 +54,7 @@ int remotevm_prot(u32 protection, unsigned long *prot)
 }
 
 /* A range that is not empty and does not wrap around. */
+/* A range that is not empty and does not wrap around. */
 static int remotevm_range_validate(u64 address, u64 size)
 {
 	return size && address + size > address ? 0 : -EINVAL;
@@ -63,12 +64,11 @@ static int remotevm_range_validate(u64 address, u64 size)
  * Checks what can be checked without the target; the rest (its address
  * space size, what is mapped) is checked by the worker.
  */
-static int remotevm_alloc_validate(const struct remotevm_op *op)
+static int remotevm_alloc_validate(const struct remotevm_alloc *alloc,
+				   unsigned long *prot)
 {
-	const struct remotevm_alloc *alloc = &op->alloc;
 	u32 type = alloc->allocation_type;
 	bool placed = alloc->lowest || alloc->highest || alloc->alignment;
-	unsigned long prot;
 	int ret;
 
 	if (type & ~(REMOTEVM_ALLOC_TYPES | REMOTEVM_RESET_TYPES |
@@ -76,7 +76,7 @@ static int remotevm_alloc_validate(const struct remotevm_op *op)
 		return -EINVAL;
 	if (type & REMOTEVM_ALLOC_TYPES_UNSUPPORTED)
 		return -EOPNOTSUPP;
-	ret = remotevm_prot(alloc->page_protection, &prot);
+	ret = remotevm_prot(alloc->page_protection, prot);
 	if (ret)
 		return ret;
 	ret = remotevm_range_validate(alloc->address, alloc->size);
@@ -102,9 +102,35 @@ static int remotevm_alloc_validate(const struct remotevm_op *op)
 	return 0;
 }
 
-static int remotevm_free_validate(const struct remotevm_op *op)
+/*
+ * An ALLOC resets pages of an allocation, commits pages inside one, or
+ * makes a new one: MEM_COMMIT alone without an address reserves and
+ * commits, as on Windows; with an address it commits inside a
+ * reservation.
+ */
+static int remotevm_alloc_check(struct remotevm_checked_op *checked)
 {
-	const struct remotevm_free *free = &op->free;
+	const struct remotevm_alloc *alloc = &checked->op.alloc;
+	u32 type = alloc->allocation_type;
+	int ret = remotevm_alloc_validate(alloc, &checked->prot);
+
+	if (ret)
+		return ret;
+	if (type & REMOTEVM_RESET_TYPES) {
+		checked->execute = remotevm_reset;
+	} else if (alloc->address && !(type & REMOTEVM_MEM_RESERVE)) {
+		checked->execute = remotevm_commit;
+	} else {
+		checked->execute = remotevm_reserve;
+		if (!(type & REMOTEVM_MEM_COMMIT))
+			checked->prot = PROT_NONE;
+	}
+	return 0;
+}
+
+static int remotevm_free_check(struct remotevm_checked_op *checked)
+{
+	const struct remotevm_free *free = &checked->op.free;
 
 	if (free->free_type & REMOTEVM_FREE_TYPES_UNSUPPORTED)
 		return -EOPNOTSUPP;
@@ -113,53 +139,63 @@ static int remotevm_free_validate(const struct remotevm_op *op)
 		return -EINVAL;
 	switch (free->free_type) {
 	case REMOTEVM_MEM_DECOMMIT:
+		checked->execute = remotevm_decommit;
 		return 0;
 	case REMOTEVM_MEM_RELEASE:
+		checked->execute = remotevm_release;
 		return free->size ? -EINVAL : 0;
 	}
 	return -EINVAL;
 }
 
-static int remotevm_protect_validate(const struct remotevm_op *op)
+static int remotevm_query_check(struct remotevm_checked_op *checked)
 {
-	const struct remotevm_protect *protect = &op->protect;
-	unsigned long prot;
+	checked->execute = remotevm_do_query;
+	return 0;
+}
+
+static int remotevm_protect_check(struct remotevm_checked_op *checked)
+{
+	const struct remotevm_protect *protect = &checked->op.protect;
 	int ret;
 
 	if (protect->flags & ~REMOTEVM_PROTECT_COPY || protect->pad)
 		return -EINVAL;
-	ret = remotevm_prot(protect->new_protection, &prot);
+	checked->execute = remotevm_do_protect;
+	ret = remotevm_prot(protect->new_protection, &checked->prot);
 	return ret ?: remotevm_range_validate(protect->address, protect->size);
 }
 
 const struct remotevm_op_type remotevm_op_types[] = {
 	[REMOTEVM_OP_ALLOC] = {
 		sizeof(struct remotevm_alloc), REMOTEVM_ALLOC_SIZE_VER0,
-		remotevm_alloc_validate, remotevm_do_alloc,
+		remotevm_alloc_check,
 	},
 	[REMOTEVM_OP_FREE] = {
 		sizeof(struct remotevm_free), REMOTEVM_FREE_SIZE_VER0,
-		remotevm_free_validate, remotevm_do_free,
+		remotevm_free_check,
 	},
 	[REMOTEVM_OP_QUERY] = {
 		sizeof(struct remotevm_query), REMOTEVM_QUERY_SIZE_VER0,
-		NULL, remotevm_do_query,
+		remotevm_query_check,
 	},
 	[REMOTEVM_OP_PROTECT] = {
 		sizeof(struct remotevm_protect), REMOTEVM_PROTECT_SIZE_VER0,
-		remotevm_protect_validate, remotevm_do_protect,
+		remotevm_protect_check,
 	},
 };
 
 const struct remotevm_op_type *remotevm_op_type(u32 code)
 {
-	if (code >= ARRAY_SIZE(remotevm_op_types) || !remotevm_op_types[code].execute)
+	if (code >= ARRAY_SIZE(remotevm_op_types) || !remotevm_op_types[code].check)
 		return NULL;
 	return &remotevm_op_types[code];
 }
 
-int remotevm_op_validate(const struct remotevm_op *op)
+/* The one check of an op, in the caller; it also picks the executor. */
+int remotevm_op_check(struct remotevm_checked_op *checked)
 {
+	const struct remotevm_op *op = &checked->op;
 	const struct remotevm_op_type *type = remotevm_op_type(op->code);
 
 	if (!type || op->flags || op->pad)
@@ -168,7 +204,7 @@ int remotevm_op_validate(const struct remotevm_op *op)
 	if (memchr_inv((u8 *)op->reserved + type->size, 0,
 		       sizeof(op->reserved) - type->size))
 		return -E2BIG;
-	return type->validate ? type->validate(op) : 0;
+	return type->check(checked);
 }
 
 /*
@@ -181,44 +217,43 @@ int remotevm_op_validate(const struct remotevm_op *op)
  * one by one, which then also tells which op fails and why.
  */
 
+/* Whether @next is a new allocation like @first that the kernel places. */
+static bool remotevm_reserve_alike(struct remotevm_context *ctx,
+				   const struct remotevm_checked_op *first,
+				   const struct remotevm_checked_op *next)
+{
+	const struct remotevm_alloc *a = &first->op.alloc, *b = &next->op.alloc;
+
+	return next->execute == remotevm_reserve &&
+	       remotevm_kernel_places(ctx, b) && b->size == a->size &&
+	       b->allocation_type == a->allocation_type &&
+	       b->page_protection == a->page_protection;
+}
+
 /*
  * Allocations alike that the kernel places: one mapping, handed out from
  * the top down, as consecutive top-down mmap()s would have placed them.
  */
 static u32 remotevm_coalesce_reserves(struct remotevm_context *ctx,
-				      struct remotevm_op *ops, u32 n)
+				      struct remotevm_checked_op *ops, u32 n)
 {
-	const struct remotevm_alloc *first = &ops[0].alloc;
+	const struct remotevm_alloc *first = &ops[0].op.alloc;
 	bool commit = first->allocation_type & REMOTEVM_MEM_COMMIT;
-	unsigned long prot, len, total, addr;
-	u32 count, i;
+	unsigned long len = PAGE_ALIGN(first->size), total, addr;
+	u32 count = 0, i;
 
-	if (ops[0].code != REMOTEVM_OP_ALLOC ||
-	    (first->allocation_type & REMOTEVM_RESET_TYPES) ||
-	    !remotevm_kernel_places(ctx, first) ||
-	    remotevm_prot(first->page_protection, &prot))
-		return 0;
-	for (count = 1; count < n; count++) {
-		const struct remotevm_alloc *next = &ops[count].alloc;
-
-		if (ops[count].code != REMOTEVM_OP_ALLOC ||
-		    !remotevm_kernel_places(ctx, next) || next->size != first->size ||
-		    next->allocation_type != first->allocation_type ||
-		    next->page_protection != first->page_protection)
-			break;
-	}
-	len = PAGE_ALIGN(first->size);
+	while (count < n && remotevm_reserve_alike(ctx, &ops[0], &ops[count]))
+		count++;
 	if (count < 2 || check_mul_overflow(len, (unsigned long)count, &total) ||
 	    total > ctx->task_size ||
 	    ctx->record->nr_allocations + count > REMOTEVM_MAX_ALLOCATIONS)
 		return 0;
 
-	addr = remotevm_map(0, total, commit ? prot : PROT_NONE,
-			    commit ? 0 : MAP_NORESERVE);
+	addr = remotevm_map(0, total, ops[0].prot, commit ? 0 : MAP_NORESERVE);
 	if (IS_ERR_VALUE(addr))
 		return 0;
 	for (i = 0; i < count; i++) {
-		struct remotevm_alloc *alloc = &ops[i].alloc;
+		struct remotevm_alloc *alloc = &ops[i].op.alloc;
 		unsigned long start = addr + (count - 1 - i) * len;
 
 		if (remotevm_record_add(ctx, start, len, first->page_protection,
@@ -229,24 +264,23 @@ static u32 remotevm_coalesce_reserves(struct remotevm_context *ctx,
 		}
 		alloc->allocated_address = start;
 		alloc->allocated_size = len;
-		ops[i].error = 0;
+		ops[i].op.error = 0;
 	}
 	return count;
 }
 
 /* Releases of whole allocations that lie back to back: one vm_munmap(). */
 static u32 remotevm_coalesce_releases(struct remotevm_context *ctx,
-				      struct remotevm_op *ops, u32 n)
+				      struct remotevm_checked_op *ops, u32 n)
 {
 	unsigned long lo = 0, hi = 0;
 	struct remotevm_allocation *a;
 	u32 count, i;
 
 	for (count = 0; count < n; count++) {
-		const struct remotevm_free *free = &ops[count].free;
+		const struct remotevm_free *free = &ops[count].op.free;
 
-		if (ops[count].code != REMOTEVM_OP_FREE ||
-		    free->free_type != REMOTEVM_MEM_RELEASE)
+		if (ops[count].execute != remotevm_release)
 			break;
 		a = remotevm_allocation_at(ctx->record, free->address);
 		if (!a || a->start != free->address)
@@ -267,9 +301,9 @@ static u32 remotevm_coalesce_releases(struct remotevm_context *ctx,
 	    vm_munmap(lo, hi - lo))
 		return 0;
 	for (i = 0; i < count; i++) {
-		a = mtree_load(&ctx->record->allocations, ops[i].free.address);
+		a = mtree_load(&ctx->record->allocations, ops[i].op.free.address);
 		remotevm_allocation_forget(ctx->record, a);
-		ops[i].error = 0;
+		ops[i].op.error = 0;
 	}
 	return count;
 }
@@ -295,15 +329,15 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 	struct remotevm_op_list *list = arg;
 
 	while (list->completed < list->count) {
-		struct remotevm_op *op = &list->ops[list->completed];
+		struct remotevm_checked_op *checked = &list->ops[list->completed];
 		u32 left = list->count - list->completed;
 		u32 done = 0;
 		int clobbered;
 
 		/* A run shares an mm operation between two ops or more. */
 		if (left >= 2)
-			done = remotevm_coalesce_reserves(ctx, op, left) ?:
-			       remotevm_coalesce_releases(ctx, op, left);
+			done = remotevm_coalesce_reserves(ctx, checked, left) ?:
+			       remotevm_coalesce_releases(ctx, checked, left);
 		clobbered = remotevm_take_clobbered(ctx);
 
 		if (done) {
@@ -312,14 +346,13 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 				continue;
 			/* The run is done; its last op says what it met. */
 			list->completed--;
-			op = &list->ops[list->completed];
-			op->error = clobbered;
+			list->ops[list->completed].op.error = clobbered;
 			return clobbered;
 		}
-		op->error = remotevm_op_type(op->code)->execute(ctx, op) ?:
-			    remotevm_take_clobbered(ctx);
-		if (op->error)
-			return op->error;
+		checked->op.error = checked->execute(ctx, checked) ?:
+				    remotevm_take_clobbered(ctx);
+		if (checked->op.error)
+			return checked->op.error;
 		list->completed++;
 	}
 	return 0;
@@ -332,7 +365,6 @@ int remotevm_submit_ops(struct remotevm_handle *handle,
 
 	/* Also a failure to reach the target at all (-ESRCH). */
 	if (ret && list->completed < list->count)
-		list->ops[list->completed].error = ret;
+		list->ops[list->completed].op.error = ret;
 	return ret;
 }
-

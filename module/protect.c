@@ -152,6 +152,56 @@ static int remotevm_restore(struct remotevm_context *ctx,
 }
 
 /*
+ * Copies out what the range holds, if a fresh mapping would lose anything:
+ * only with @copy (else -EBUSY), and up to REMOTEVM_PROTECT_COPY_MAX.
+ * *@contents stays NULL if there is nothing to keep.
+ */
+static int remotevm_save_contents(struct remotevm_context *ctx,
+				  const struct remotevm_protect_scan *scan,
+				  unsigned long start, unsigned long len,
+				  bool copy, void **contents)
+{
+	int ret;
+
+	if (!scan->may_have_data)
+		return 0;
+	ret = remotevm_range_is_zero(ctx, start, len);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	if (!copy)
+		return -EBUSY;
+	if (len > REMOTEVM_PROTECT_COPY_MAX)
+		return -E2BIG;
+	*contents = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!*contents)
+		return -ENOMEM;
+	return remotevm_access(ctx, start, *contents, len, false);
+}
+
+/* Maps the range afresh with @prot and puts @contents back into it. */
+static int remotevm_protect_remap(struct remotevm_context *ctx,
+				  const struct remotevm_protect_scan *scan,
+				  unsigned long start, unsigned long len,
+				  unsigned long prot, void *contents)
+{
+	unsigned long addr = remotevm_map(start, len, prot,
+					  MAP_FIXED | scan->kept);
+	int ret;
+
+	if (IS_ERR_VALUE(addr)) {
+		ret = remotevm_restore(ctx, &scan->old, scan->kept, start,
+				       contents, len);
+		return ret >= 0 ? (long)addr : ret;
+	}
+	/* Written into the mapping just made, in the mm the handle is bound to. */
+	if (contents && remotevm_access(ctx, start, contents, len, true)) {
+		remotevm_allocation_lose(ctx, start);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
  * VirtualProtect. There is no exported way to change the protection of
  * pages in place (no mprotect() for modules), so the range is mapped
  * afresh with the new protection. That keeps the contents only if there
@@ -160,17 +210,16 @@ static int remotevm_restore(struct remotevm_context *ctx,
  * against the target's own accesses to the range.
  */
 int remotevm_do_protect(struct remotevm_context *ctx,
-			struct remotevm_op *op)
+			struct remotevm_checked_op *checked)
 {
-	struct remotevm_protect *protect = &op->protect;
+	struct remotevm_protect *protect = &checked->op.protect;
 	struct remotevm_protect_scan scan = {
 		.record = ctx->record,
 		.new_protection = protect->new_protection,
 		.unchanged = true,
 	};
 	bool copy = protect->flags & REMOTEVM_PROTECT_COPY;
-	unsigned long start, end, len, prot, addr;
-	bool has_data = false;
+	unsigned long start, end;
 	void *contents = NULL;
 	int ret;
 
@@ -178,54 +227,19 @@ int remotevm_do_protect(struct remotevm_context *ctx,
 					   &start, &end);
 	if (ret)
 		return ret;
-	len = end - start;
 	ret = remotevm_collect_spans(ctx, start, end, remotevm_scan_committed,
 				     &scan.old);
 	if (ret)
 		return ret;
 	protect->old_protection = scan.old_protection;
-	if (scan.unchanged)
-		goto out;
-	if (scan.may_have_data) {
-		ret = remotevm_range_is_zero(ctx, start, len);
-		if (ret < 0)
-			goto out;
-		has_data = !ret;
-		ret = 0;
+	if (!scan.unchanged) {
+		ret = remotevm_save_contents(ctx, &scan, start, end - start, copy,
+					     &contents);
+		if (!ret)
+			ret = remotevm_protect_remap(ctx, &scan, start, end - start,
+						     checked->prot, contents);
 	}
-	if (has_data && !copy) {
-		ret = -EBUSY;
-		goto out;
-	}
-	if (has_data) {
-		ret = -E2BIG;
-		if (len > REMOTEVM_PROTECT_COPY_MAX)
-			goto out;
-		ret = -ENOMEM;
-		contents = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-		if (!contents)
-			goto out;
-		ret = remotevm_access(ctx, start, contents, len, false);
-		if (ret)
-			goto out;
-	}
-	remotevm_prot(protect->new_protection, &prot);
-	addr = remotevm_map(start, len, prot, MAP_FIXED | scan.kept);
-	if (IS_ERR_VALUE(addr)) {
-		ret = remotevm_restore(ctx, &scan.old, scan.kept, start,
-				       contents, len);
-		if (ret >= 0)
-			ret = (long)addr;
-		goto out;
-	}
-	/* Written into the mapping just made, in the mm the handle is bound to. */
-	if (contents && remotevm_access(ctx, start, contents, len, true)) {
-		remotevm_allocation_lose(ctx, start);
-		ret = -EIO;
-	}
-out:
 	kvfree(contents);
 	kvfree(scan.old.span);
 	return ret;
 }
-

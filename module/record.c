@@ -191,13 +191,28 @@ static int remotevm_record_pin(struct remotevm_context *ctx)
 	return 0;
 }
 
+/*
+ * A record overlapping a range the kernel just gave us describes memory
+ * the target has unmapped since: it is no longer ours.
+ */
+static void remotevm_forget_overlapping(struct remotevm_record *record,
+					unsigned long start, unsigned long end)
+{
+	struct remotevm_allocation *stale;
+	unsigned long index = start;
+
+	while ((stale = mt_find(&record->allocations, &index, end - 1))) {
+		remotevm_allocation_forget(record, stale);
+		index = start;
+	}
+}
+
 int remotevm_record_add(struct remotevm_context *ctx,
 			unsigned long start, unsigned long len,
 			u32 protection, bool committed)
 {
 	struct remotevm_record *record = ctx->record;
-	struct remotevm_allocation *a, *stale;
-	unsigned long index = start;
+	struct remotevm_allocation *a;
 	int ret;
 
 	if (record->nr_allocations >= REMOTEVM_MAX_ALLOCATIONS)
@@ -209,14 +224,7 @@ int remotevm_record_add(struct remotevm_context *ctx,
 	a->end = start + len;
 	a->owner = ctx->handle->id;
 	a->protection = protection;
-	/*
-	 * A record overlapping a range the kernel just gave us describes
-	 * memory the target has unmapped since: it is no longer ours.
-	 */
-	while ((stale = mt_find(&record->allocations, &index, a->end - 1))) {
-		remotevm_allocation_forget(record, stale);
-		index = start;
-	}
+	remotevm_forget_overlapping(record, start, a->end);
 	ret = remotevm_set_committed(record, start, a->end, committed);
 	if (!ret)
 		ret = mtree_insert_range(&record->allocations, start, a->end - 1,

@@ -164,22 +164,32 @@ struct remotevm_region_list {
 	u32 written;
 };
 
+/*
+ * An op as the caller decoded and checked it, once: the worker executes
+ * it without looking at its flags again.
+ */
+struct remotevm_checked_op {
+	struct remotevm_op op;		/* as the caller gave it; results go here */
+	int (*execute)(struct remotevm_context *ctx,
+		       struct remotevm_checked_op *checked);
+	unsigned long prot;		/* PROT_* to map with: ALLOC, PROTECT */
+};
+
 struct remotevm_op_list {
-	struct remotevm_op *ops;
+	struct remotevm_checked_op *ops;
 	u32 count;
 	u32 completed;
 };
 
 /*
  * What each operation is: the size of its arguments inside struct
- * remotevm_op as this module knows them and as first published, how the
- * caller checks them and how the worker executes it. Adding an op is a row.
+ * remotevm_op as this module knows them and as first published, and how
+ * the caller checks them and picks the executor. Adding an op is a row.
  */
 struct remotevm_op_type {
 	size_t size;
 	size_t ver0;
-	int (*validate)(const struct remotevm_op *op);
-	int (*execute)(struct remotevm_context *ctx, struct remotevm_op *op);
+	int (*check)(struct remotevm_checked_op *checked);
 };
 
 /* Indexed by REMOTEVM_OP_*: a code without a row is not an op. */
@@ -209,9 +219,8 @@ int remotevm_pages_of_allocation(struct remotevm_context *ctx,
 
 /* ops.c */
 unsigned long remotevm_access_prot(unsigned long vm_flags);
-int remotevm_prot(u32 protection, unsigned long *prot);
 const struct remotevm_op_type *remotevm_op_type(u32 code);
-int remotevm_op_validate(const struct remotevm_op *op);
+int remotevm_op_check(struct remotevm_checked_op *checked);
 int remotevm_submit_ops(struct remotevm_handle *handle,
 			struct remotevm_op_list *list);
 
@@ -242,17 +251,25 @@ void remotevm_allocation_lose(struct remotevm_context *ctx,
 int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
 		    unsigned long end, unsigned long prot,
 		    unsigned long flags);
-bool remotevm_alloc_is_new(const struct remotevm_alloc *alloc);
-int remotevm_do_alloc(struct remotevm_context *ctx, struct remotevm_op *op);
-int remotevm_do_free(struct remotevm_context *ctx, struct remotevm_op *op);
+int remotevm_reserve(struct remotevm_context *ctx,
+		     struct remotevm_checked_op *checked);
+int remotevm_commit(struct remotevm_context *ctx,
+		    struct remotevm_checked_op *checked);
+int remotevm_reset(struct remotevm_context *ctx,
+		   struct remotevm_checked_op *checked);
+int remotevm_decommit(struct remotevm_context *ctx,
+		      struct remotevm_checked_op *checked);
+int remotevm_release(struct remotevm_context *ctx,
+		     struct remotevm_checked_op *checked);
 int remotevm_release_owned(struct remotevm_context *ctx, void *unused);
 u32 remotevm_vma_protection(struct vm_area_struct *vma);
-int remotevm_do_query(struct remotevm_context *ctx, struct remotevm_op *op);
+int remotevm_do_query(struct remotevm_context *ctx,
+		      struct remotevm_checked_op *checked);
 int remotevm_list_regions(struct remotevm_context *ctx, void *arg);
 
 /* protect.c */
 int remotevm_do_protect(struct remotevm_context *ctx,
-			struct remotevm_op *op);
+			struct remotevm_checked_op *checked);
 
 /* worker.c */
 int remotevm_target_thread(struct pid *tgid, struct mm_struct *mm,

@@ -148,64 +148,82 @@ bool remotevm_kernel_places(struct remotevm_context *ctx,
 	       ctx->task_size > SZ_4G;
 }
 
-/* Reserves (and with MEM_COMMIT commits) a new range. */
-static int remotevm_reserve(struct remotevm_context *ctx,
-			    struct remotevm_alloc *alloc, unsigned long prot)
+/*
+ * At the address asked for, rounded down to the allocation granularity.
+ * Never replaces a mapping: the range is free or the call fails.
+ */
+static unsigned long remotevm_reserve_at(struct remotevm_context *ctx,
+					 const struct remotevm_alloc *alloc,
+					 unsigned long prot, unsigned long flags,
+					 unsigned long *len)
 {
+	unsigned long start = ALIGN_DOWN(alloc->address,
+					 REMOTEVM_ALLOCATION_GRANULARITY);
+	unsigned long end = PAGE_ALIGN(alloc->address + alloc->size);
+
+	if (!end || end > ctx->task_size)
+		return -EINVAL;
+	*len = end - start;
+	return remotevm_map(start, *len, prot, flags | MAP_FIXED_NOREPLACE);
+}
+
+/* Where the module chooses, inside the placement window asked for. */
+static unsigned long remotevm_reserve_anywhere(struct remotevm_context *ctx,
+					       const struct remotevm_alloc *alloc,
+					       unsigned long prot,
+					       unsigned long flags,
+					       unsigned long *len)
+{
+	unsigned long lo = max_t(u64, alloc->lowest, REMOTEVM_LOWEST_ADDRESS);
+	unsigned long hi = alloc->highest ? alloc->highest + 1 : 0;
+	unsigned long align = alloc->alignment ?: PAGE_SIZE;
+	/* Top-down like mmap, unless a lowest address asks bottom-up. */
+	bool top_down = (alloc->allocation_type & REMOTEVM_MEM_TOP_DOWN) ||
+			!alloc->lowest;
+	unsigned long addr = -ENOMEM;
+	int tries;
+
+	if (alloc->size > ctx->task_size)
+		return -ENOMEM;
+	*len = PAGE_ALIGN(alloc->size);
+	if (remotevm_kernel_places(ctx, alloc))
+		return remotevm_map(0, *len, prot, flags);
+	if (!hi || hi > ctx->task_size)
+		hi = ctx->task_size;
+	if (!alloc->highest)
+		hi = min(hi, ctx->mmap_base);
+	/*
+	 * The search and the map are two steps: retry if the target
+	 * mapped something into the gap in between.
+	 */
+	for (tries = 0; tries < 8 && addr == -ENOMEM; tries++) {
+		unsigned long gap = remotevm_find_gap(ctx->mm, lo, hi, *len,
+						      align, top_down);
+
+		if (!gap)
+			return -ENOMEM;
+		addr = remotevm_map(gap, *len, prot, flags | MAP_FIXED_NOREPLACE);
+		if (addr == -EEXIST)
+			addr = -ENOMEM;
+	}
+	return addr;
+}
+
+/* Reserves (and with MEM_COMMIT commits) a new range. */
+int remotevm_reserve(struct remotevm_context *ctx,
+		     struct remotevm_checked_op *checked)
+{
+	struct remotevm_alloc *alloc = &checked->op.alloc;
 	bool commit = alloc->allocation_type & REMOTEVM_MEM_COMMIT;
 	unsigned long flags = commit ? 0 : MAP_NORESERVE;
-	unsigned long start, end, len, addr;
+	unsigned long len, addr;
 	int ret;
 
-	if (!commit)
-		prot = PROT_NONE;
-
-	if (alloc->address) {
-		start = ALIGN_DOWN(alloc->address, REMOTEVM_ALLOCATION_GRANULARITY);
-		end = PAGE_ALIGN(alloc->address + alloc->size);
-		if (!end || end > ctx->task_size)
-			return -EINVAL;
-		len = end - start;
-		/* Never replaces a mapping: the range is free or the call fails. */
-		addr = remotevm_map(start, len, prot, flags | MAP_FIXED_NOREPLACE);
-	} else {
-		unsigned long lo = max_t(u64, alloc->lowest, REMOTEVM_LOWEST_ADDRESS);
-		unsigned long hi = alloc->highest ? alloc->highest + 1 : 0;
-		unsigned long align = alloc->alignment ?: PAGE_SIZE;
-		/* Top-down like mmap, unless a lowest address asks bottom-up. */
-		bool top_down = (alloc->allocation_type & REMOTEVM_MEM_TOP_DOWN) ||
-				!alloc->lowest;
-		int tries;
-
-		if (alloc->size > ctx->task_size)
-			return -ENOMEM;
-		len = PAGE_ALIGN(alloc->size);
-		if (remotevm_kernel_places(ctx, alloc)) {
-			addr = remotevm_map(0, len, prot, flags);
-			goto mapped;
-		}
-		if (!hi || hi > ctx->task_size)
-			hi = ctx->task_size;
-		if (!alloc->highest)
-			hi = min(hi, ctx->mmap_base);
-		/*
-		 * The search and the map are two steps: retry if the target
-		 * mapped something into the gap in between.
-		 */
-		addr = -ENOMEM;
-		for (tries = 0; tries < 8 && addr == -ENOMEM; tries++) {
-			unsigned long gap = remotevm_find_gap(ctx->mm, lo, hi, len,
-							      align, top_down);
-
-			if (!gap)
-				return -ENOMEM;
-			addr = remotevm_map(gap, len, prot,
-					    flags | MAP_FIXED_NOREPLACE);
-			if (addr == -EEXIST)
-				addr = -ENOMEM;
-		}
-	}
-mapped:
+	if (alloc->address)
+		addr = remotevm_reserve_at(ctx, alloc, checked->prot, flags, &len);
+	else
+		addr = remotevm_reserve_anywhere(ctx, alloc, checked->prot, flags,
+						 &len);
 	if (IS_ERR_VALUE(addr))
 		return (long)addr;
 
@@ -368,19 +386,58 @@ static int remotevm_collect_reserved(struct vm_area_struct *vma,
 	return 0;
 }
 
+/* After a failure: the first @nr runs are reserved again. */
+static void remotevm_uncommit_runs(struct remotevm_context *ctx,
+				   const struct remotevm_spans *runs, int nr,
+				   unsigned long kept)
+{
+	while (nr--)
+		remotevm_remap(ctx, runs->span[nr].start,
+			       runs->span[nr].end - runs->span[nr].start,
+			       PROT_NONE, MAP_NORESERVE | kept);
+}
+
+/*
+ * Maps every reserved run with @prot, or, after a failure, none of them.
+ * Check-then-act: vm_mmap() takes the mmap lock itself, so the target
+ * could touch a run between the walk that found it and the map here. It
+ * would have to mprotect() and write into a remotevm reservation it
+ * never allocated, which no correct program does.
+ */
+static int remotevm_commit_runs(struct remotevm_context *ctx,
+				const struct remotevm_spans *runs,
+				unsigned long prot, unsigned long kept)
+{
+	int i, ret;
+
+	for (i = 0; i < runs->nr; i++) {
+		ret = remotevm_remap(ctx, runs->span[i].start,
+				     runs->span[i].end - runs->span[i].start,
+				     prot, kept);
+		if (ret) {
+			/* The failing run is reserved again already. */
+			remotevm_uncommit_runs(ctx, runs, i, kept);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /*
  * Commits pages inside an existing remotevm reservation. Pages already
  * committed keep their contents and protection; reserved ones are mapped
- * afresh (zero-filled) with @prot. Either every reserved run is committed
- * or, after a failure, all of them are reserved again.
+ * afresh (zero-filled) with the protection asked for. Either every
+ * reserved run is committed or, after a failure, all of them are
+ * reserved again.
  */
-static int remotevm_commit(struct remotevm_context *ctx,
-			   struct remotevm_alloc *alloc, unsigned long prot)
+int remotevm_commit(struct remotevm_context *ctx,
+		    struct remotevm_checked_op *checked)
 {
+	struct remotevm_alloc *alloc = &checked->op.alloc;
 	struct remotevm_commit_scan scan = { .record = ctx->record };
 	struct remotevm_spans *runs = &scan.reserved;
 	unsigned long start, end;
-	int i, ret;
+	int ret;
 
 	ret = remotevm_pages_of_allocation(ctx, alloc->address, alloc->size,
 					   &start, &end);
@@ -390,26 +447,12 @@ static int remotevm_commit(struct remotevm_context *ctx,
 				     runs);
 	if (ret)
 		return ret;
-	/*
-	 * Check-then-act: vm_mmap() takes the mmap lock itself, so the target
-	 * could touch a run between the walk above and the map below. It
-	 * would have to mprotect() and write into a remotevm reservation it
-	 * never allocated, which no correct program does.
-	 */
-	for (i = 0; i < runs->nr && !ret; i++)
-		ret = remotevm_remap(ctx, runs->span[i].start,
-				     runs->span[i].end - runs->span[i].start,
-				     prot, scan.kept);
-	if (!ret)
+	ret = remotevm_commit_runs(ctx, runs, checked->prot, scan.kept);
+	if (!ret) {
 		ret = remotevm_set_committed(ctx->record, start, end, true);
-	else
-		i--;
-	/* The failing run is reserved again already; the ones before it too. */
-	if (ret)
-		while (i--)
-			remotevm_remap(ctx, runs->span[i].start,
-				       runs->span[i].end - runs->span[i].start,
-				       PROT_NONE, MAP_NORESERVE | scan.kept);
+		if (ret)
+			remotevm_uncommit_runs(ctx, runs, runs->nr, scan.kept);
+	}
 	kvfree(runs->span);
 	if (ret)
 		return ret;
@@ -456,9 +499,10 @@ static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
  * therefore never find the data intact: -ENODATA, as Windows fails it
  * when any of the data was replaced with zeroes.
  */
-static int remotevm_reset(struct remotevm_context *ctx,
-			  struct remotevm_alloc *alloc)
+int remotevm_reset(struct remotevm_context *ctx,
+		   struct remotevm_checked_op *checked)
 {
+	struct remotevm_alloc *alloc = &checked->op.alloc;
 	struct remotevm_reset_scan reset = {
 		.record = ctx->record,
 		.undo = alloc->allocation_type == REMOTEVM_MEM_RESET_UNDO,
@@ -480,40 +524,14 @@ static int remotevm_reset(struct remotevm_context *ctx,
 	return 0;
 }
 
-/*
- * Whether an ALLOC makes a new allocation, rather than committing or
- * resetting pages of one: MEM_COMMIT alone without an address reserves
- * and commits, as on Windows; with an address it commits inside a
- * reservation.
- */
-bool remotevm_alloc_is_new(const struct remotevm_alloc *alloc)
-{
-	return !(alloc->allocation_type & REMOTEVM_RESET_TYPES) &&
-	       (!alloc->address || (alloc->allocation_type & REMOTEVM_MEM_RESERVE));
-}
-
-int remotevm_do_alloc(struct remotevm_context *ctx, struct remotevm_op *op)
-{
-	struct remotevm_alloc *alloc = &op->alloc;
-	unsigned long prot;
-	int ret = remotevm_prot(alloc->page_protection, &prot);
-
-	if (ret)
-		return ret;
-	if (alloc->allocation_type & REMOTEVM_RESET_TYPES)
-		return remotevm_reset(ctx, alloc);
-	if (!remotevm_alloc_is_new(alloc))
-		return remotevm_commit(ctx, alloc, prot);
-	return remotevm_reserve(ctx, alloc, prot);
-}
-
 /* ------------------------------------------------------------------ */
 /* VirtualFree: decommit, release                                     */
 /* ------------------------------------------------------------------ */
 
-static int remotevm_decommit(struct remotevm_context *ctx,
-			     struct remotevm_free *free)
+int remotevm_decommit(struct remotevm_context *ctx,
+		      struct remotevm_checked_op *checked)
 {
+	const struct remotevm_free *free = &checked->op.free;
 	struct remotevm_allocation *a = remotevm_allocation_at(ctx->record,
 							      free->address);
 	unsigned long start, end, kept = 0;
@@ -568,13 +586,13 @@ static int remotevm_release_allocation(struct remotevm_context *ctx,
 	return 0;
 }
 
-int remotevm_do_free(struct remotevm_context *ctx, struct remotevm_op *op)
+/* MEM_RELEASE: a whole allocation, named by its base. */
+int remotevm_release(struct remotevm_context *ctx,
+		     struct remotevm_checked_op *checked)
 {
-	struct remotevm_free *free = &op->free;
+	const struct remotevm_free *free = &checked->op.free;
 	struct remotevm_allocation *a;
 
-	if (free->free_type == REMOTEVM_MEM_DECOMMIT)
-		return remotevm_decommit(ctx, free);
 	a = mtree_load(&ctx->record->allocations, free->address);
 	if (!a || a->start != free->address)
 		return -EADDRNOTAVAIL;
@@ -683,68 +701,101 @@ static void remotevm_mapping_bounds(struct mm_struct *mm,
 	}
 }
 
+/* A region nothing is mapped in, up to the next VMA. */
+static void remotevm_describe_free(struct remotevm_context *ctx,
+				   struct vm_area_struct *vma,
+				   unsigned long limit,
+				   struct remotevm_region *region)
+{
+	unsigned long end = vma ? vma->vm_start : ctx->task_size;
+
+	region->state = REMOTEVM_MEM_FREE;
+	region->protect = REMOTEVM_PAGE_NOACCESS;
+	region->region_size = min(end, limit) - region->base_address;
+}
+
+/*
+ * The allocation @addr (in @vma) is part of: remotevm's own, whose record
+ * says whether the page is reserved, or what counts as one of memory
+ * remotevm did not make. Returns the allocation, if it is remotevm's,
+ * and where the region can go on to at most in @hi.
+ */
+static struct remotevm_allocation *
+remotevm_describe_allocation(struct remotevm_context *ctx,
+			     struct vm_area_struct *vma, unsigned long addr,
+			     struct remotevm_region *region,
+			     struct remotevm_mapping *mapping,
+			     unsigned long *hi, bool *reserved, bool *image)
+{
+	struct remotevm_allocation *a = remotevm_allocation_at(ctx->record, addr);
+	unsigned long state_end;
+
+	if (a) {
+		*reserved = !remotevm_committed_at(ctx->record, addr, &state_end);
+		*hi = min(a->end, state_end);
+		region->allocation_base = a->start;
+		region->allocation_protect = a->protection;
+		return a;
+	}
+	remotevm_mapping_bounds(ctx->mm, vma, mapping);
+	*hi = mapping->end;
+	*image = mapping->image;
+	*reserved = !(vma->vm_flags & REMOTEVM_VM_ACCESS);
+	region->allocation_base = mapping->start;
+	region->allocation_protect =
+		remotevm_vma_protection(find_vma(ctx->mm, mapping->start));
+	return NULL;
+}
+
+/* Where the region @vma starts ends: before @hi, at the first VMA unlike it. */
+static unsigned long remotevm_region_end(struct mm_struct *mm,
+					 struct vm_area_struct *vma,
+					 unsigned long hi, bool remotevm,
+					 const struct remotevm_region *region)
+{
+	unsigned long end = vma->vm_end;
+	struct vm_area_struct *next;
+
+	while (end < hi && (next = find_vma(mm, end)) &&
+	       next->vm_start == end &&
+	       remotevm_region_continues(next, remotevm, region->state,
+					 region->protect, region->type))
+		end = next->vm_end;
+	return end;
+}
+
 /* MEMORY_BASIC_INFORMATION of @addr, its region ending at @limit at most. */
 static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 			      unsigned long limit, struct remotevm_region *region,
 			      struct remotevm_mapping *mapping)
 {
-	struct vm_area_struct *vma = find_vma(ctx->mm, addr), *next;
+	struct vm_area_struct *vma = find_vma(ctx->mm, addr);
 	struct remotevm_allocation *a;
-	unsigned long lo, hi, end;
 	bool image = false, reserved;
-	u32 state, protect, type;
+	unsigned long hi, end;
 
 	memset(region, 0, sizeof(*region));
 	region->base_address = PAGE_ALIGN_DOWN(addr);
 	if (!vma || vma->vm_start > addr) {
-		end = vma ? vma->vm_start : ctx->task_size;
-		region->state = REMOTEVM_MEM_FREE;
-		region->protect = REMOTEVM_PAGE_NOACCESS;
-		region->region_size = min(end, limit) - region->base_address;
+		remotevm_describe_free(ctx, vma, limit, region);
 		return;
 	}
-
-	a = remotevm_allocation_at(ctx->record, addr);
-	if (a) {
-		unsigned long state_end;
-
-		reserved = !remotevm_committed_at(ctx->record, addr, &state_end);
-		lo = a->start;
-		hi = min(a->end, state_end);
-		region->allocation_protect = a->protection;
-	} else {
-		remotevm_mapping_bounds(ctx->mm, vma, mapping);
-		lo = mapping->start;
-		hi = mapping->end;
-		image = mapping->image;
-		reserved = !(vma->vm_flags & REMOTEVM_VM_ACCESS);
-		region->allocation_protect =
-			remotevm_vma_protection(find_vma(ctx->mm, lo));
-	}
-	region->allocation_base = lo;
-
+	a = remotevm_describe_allocation(ctx, vma, addr, region, mapping, &hi,
+					 &reserved, &image);
 	if (remotevm_vma_is_private_anon(vma))
-		type = REMOTEVM_MEM_PRIVATE;
+		region->type = REMOTEVM_MEM_PRIVATE;
 	else
-		type = image ? REMOTEVM_MEM_IMAGE : REMOTEVM_MEM_MAPPED;
-	state = reserved ? REMOTEVM_MEM_RESERVE : REMOTEVM_MEM_COMMIT;
-	protect = reserved ? 0 : remotevm_vma_protection(vma);
-
-	end = vma->vm_end;
-	while (end < hi && (next = find_vma(ctx->mm, end)) &&
-	       next->vm_start == end &&
-	       remotevm_region_continues(next, a, state, protect, type))
-		end = next->vm_end;
-
-	region->state = state;
-	region->protect = protect;
-	region->type = type;
+		region->type = image ? REMOTEVM_MEM_IMAGE : REMOTEVM_MEM_MAPPED;
+	region->state = reserved ? REMOTEVM_MEM_RESERVE : REMOTEVM_MEM_COMMIT;
+	region->protect = reserved ? 0 : remotevm_vma_protection(vma);
+	end = remotevm_region_end(ctx->mm, vma, hi, a, region);
 	region->region_size = min3(end, hi, limit) - region->base_address;
 }
 
-int remotevm_do_query(struct remotevm_context *ctx, struct remotevm_op *op)
+int remotevm_do_query(struct remotevm_context *ctx,
+		      struct remotevm_checked_op *checked)
 {
-	struct remotevm_query *query = &op->query;
+	struct remotevm_query *query = &checked->op.query;
 	struct remotevm_mapping mapping = { 0 };
 
 	if (query->address >= ctx->task_size)

@@ -407,6 +407,38 @@ static void remotevm_abort(struct remotevm_request *req)
 	wait_for_completion(&req->done);
 }
 
+/* To the session the worker is in for this handle, or as new work. */
+static void remotevm_hand_over(struct remotevm_handle *handle,
+			       struct remotevm_request *req)
+{
+	bool in_session;
+
+	spin_lock(&handle->session_lock);
+	in_session = handle->in_session;
+	if (in_session)
+		handle->next = req;
+	else
+		handle->in_session = true;
+	spin_unlock(&handle->session_lock);
+	if (!in_session)
+		kthread_queue_work(handle->record->worker, &req->work);
+}
+
+/* Whether @done came while the release on close still made progress. */
+static bool remotevm_wait_closing(struct remotevm_handle *handle,
+				  struct completion *done)
+{
+	unsigned long progress;
+	bool completed;
+
+	do {
+		progress = READ_ONCE(handle->released_on_close);
+		completed = wait_for_completion_timeout(done,
+							REMOTEVM_CLOSE_TIMEOUT);
+	} while (!completed && READ_ONCE(handle->released_on_close) != progress);
+	return completed;
+}
+
 /*
  * Hands @fn to the worker and waits for it, killably; when closing, as
  * long as the release on close makes progress within REMOTEVM_CLOSE_TIMEOUT
@@ -421,35 +453,19 @@ int remotevm_call(struct remotevm_handle *handle,
 		.fn = fn,
 		.arg = arg,
 	};
-	bool worker_elsewhere, in_session, done;
+	bool worker_elsewhere, done;
 
 	worker_elsewhere = remotevm_place_worker(handle);
 	kthread_init_work(&req.work, remotevm_work);
 	init_completion(&req.done);
-
-	spin_lock(&handle->session_lock);
-	in_session = handle->in_session;
-	if (in_session)
-		handle->next = &req;
-	else
-		handle->in_session = true;
-	spin_unlock(&handle->session_lock);
-	if (!in_session)
-		kthread_queue_work(handle->record->worker, &req.work);
+	remotevm_hand_over(handle, &req);
 
 	if (worker_elsewhere)
 		remotevm_poll_result(handle, &req.done);
-	if (closing) {
-		unsigned long progress;
-
-		do {
-			progress = READ_ONCE(handle->released_on_close);
-			done = wait_for_completion_timeout(&req.done,
-							   REMOTEVM_CLOSE_TIMEOUT);
-		} while (!done && READ_ONCE(handle->released_on_close) != progress);
-	} else {
+	if (closing)
+		done = remotevm_wait_closing(handle, &req.done);
+	else
 		done = !wait_for_completion_killable(&req.done);
-	}
 	if (!done)
 		remotevm_abort(&req);
 	return req.ret;
