@@ -55,7 +55,7 @@ static const struct file_operations *proc_mem_fops;
 static atomic64_t remotevm_handle_ids;
 
 /* ------------------------------------------------------------------ */
-/* Argument checks, in the caller's context                           */
+/* Arguments in and out, in the caller's context                      */
 /* ------------------------------------------------------------------ */
 
 static int remotevm_copy_in(void *dst, size_t ksize, size_t ver0,
@@ -85,13 +85,6 @@ static bool remotevm_stride_valid(u32 stride, size_t ver0)
 	       IS_ALIGNED(stride, sizeof(u64));
 }
 
-/*
- * Execute-only, as Windows means it: the pages stay readable. do_mmap()
- * gives exactly PROT_EXEC the mm's execute-only protection key on a CPU
- * with protection keys, which no thread of the target may read (their
- * PKRU denies it), and sets that up in the worker's own PKRU. PROT_SEM,
- * which x86 ignores, keeps the prot from being exactly PROT_EXEC.
- */
 /* ------------------------------------------------------------------ */
 /* ioctls                                                             */
 /* ------------------------------------------------------------------ */

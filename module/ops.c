@@ -9,6 +9,13 @@
 
 #include "remotevm.h"
 
+/*
+ * Execute-only, as Windows means it: the pages stay readable. do_mmap()
+ * gives exactly PROT_EXEC the mm's execute-only protection key on a CPU
+ * with protection keys, which no thread of the target may read (their
+ * PKRU denies it), and sets that up in the worker's own PKRU. PROT_SEM,
+ * which x86 ignores, keeps the prot from being exactly PROT_EXEC.
+ */
 #define REMOTEVM_PROT_EXEC_ONLY	(PROT_EXEC | PROT_SEM)
 
 /* PROT_* that maps pages with the access of @vm_flags again. */
