@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The allocation record of each target mm, kept true by an mmu_notifier. */
+#include <linux/maple_tree.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "remotevm.h"
+
+#ifndef CONFIG_MMU_NOTIFIER
+#error "remotevm ties its allocation records to the target mm with an mmu_notifier"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The allocation record                                              */
+/* ------------------------------------------------------------------ */
+
+struct remotevm_record *remotevm_record_of(struct mmu_notifier *notifier)
+{
+	return container_of(notifier, struct remotevm_record, notifier);
+}
+
+static struct mmu_notifier *remotevm_record_create(struct mm_struct *mm)
+{
+	struct remotevm_record *record = kzalloc(sizeof(*record), GFP_KERNEL_ACCOUNT);
+
+	if (!record)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&record->lock);
+	mutex_init(&record->worker_lock);
+	spin_lock_init(&record->executing_lock);
+	/*
+	 * Not an RCU tree: the notifier reads it under the tree's own lock,
+	 * and only our worker (holding record->lock) changes it, so entries
+	 * and nodes can be freed at once.
+	 */
+	mt_init(&record->allocations);
+	mt_init(&record->committed);
+	return &record->notifier;
+}
+
+/* Only after the last reference: no allocation is left to pin it. */
+static void remotevm_record_free(struct mmu_notifier *notifier)
+{
+	struct remotevm_record *record = remotevm_record_of(notifier);
+
+	mtree_destroy(&record->allocations);
+	mtree_destroy(&record->committed);
+	kfree(record);
+}
+
+/*
+ * The last allocation is gone. Never the last reference from a worker
+ * (its handle holds one); from ->release it may be, which
+ * mmu_notifier_put() allows, and module exit waits for it in
+ * mmu_notifier_synchronize().
+ */
+static void remotevm_record_unpin(struct remotevm_record *record)
+{
+	mmu_notifier_put(&record->notifier);
+	module_put(THIS_MODULE);
+}
+
+#define REMOTEVM_COMMITTED	xa_mk_value(1)
+
+/* Marks [start, end) committed or reserved. */
+int remotevm_set_committed(struct remotevm_record *record,
+			   unsigned long start, unsigned long end,
+			   bool committed)
+{
+	return mtree_store_range(&record->committed, start, end - 1,
+				 committed ? REMOTEVM_COMMITTED : NULL,
+				 GFP_KERNEL_ACCOUNT);
+}
+
+/* Whether @addr is committed, and where that state ends. */
+bool remotevm_committed_at(struct remotevm_record *record,
+			   unsigned long addr, unsigned long *state_end)
+{
+	MA_STATE(mas, &record->committed, addr, addr);
+	void *entry;
+
+	mtree_lock(&record->committed);
+	entry = mas_walk(&mas);
+	*state_end = mas.last == ULONG_MAX ? ULONG_MAX : mas.last + 1;
+	mtree_unlock(&record->committed);
+	return entry;
+}
+
+/* Whether all of [start, end) is committed. */
+bool remotevm_all_committed(struct remotevm_record *record,
+			    unsigned long start, unsigned long end)
+{
+	unsigned long state_end;
+
+	return remotevm_committed_at(record, start, &state_end) &&
+	       state_end >= end;
+}
+
+void remotevm_allocation_forget(struct remotevm_record *record,
+				struct remotevm_allocation *a)
+{
+	/* Best effort: the next allocation here sets its own state anyway. */
+	remotevm_set_committed(record, a->start, a->end, false);
+	mtree_erase(&record->allocations, a->start);
+	kfree(a);
+	if (!--record->nr_allocations)
+		remotevm_record_unpin(record);
+}
+
+/*
+ * The mm is torn down: forget every allocation, one by one, so that the
+ * tree is destroyed only once, empty (destroying a populated tree here and
+ * again at free corrupted the maple_node cache on 6.12 when the record
+ * was an RCU-mode tree). The record stays valid until we return: the
+ * notifier core holds SRCU across ->release.
+ */
+static void remotevm_record_release(struct mmu_notifier *notifier,
+				    struct mm_struct *mm)
+{
+	struct remotevm_record *record = remotevm_record_of(notifier);
+	struct remotevm_allocation *a;
+	unsigned long index = 0;
+
+	mutex_lock(&record->lock);
+	while ((a = mt_find(&record->allocations, &index, ULONG_MAX)))
+		remotevm_allocation_forget(record, a);
+	mutex_unlock(&record->lock);
+}
+
+/*
+ * An unmap by anyone but our worker (the target's munmap(), mremap() or
+ * mmap(MAP_FIXED)) takes the range out of remotevm's hands. An unmap by
+ * our worker of a range that became lost since the worker checked it
+ * means the target unmapped it and may have mapped something of its own
+ * there in between: vm_munmap() and vm_mmap() take the mmap lock
+ * themselves, so no exported call checks and unmaps under one hold, and
+ * that memory is gone by now. It cannot be prevented, only reported
+ * (remotevm_take_clobbered()). May be called where sleeping is not
+ * allowed: only the tree's spinlock.
+ */
+static int remotevm_record_invalidate(struct mmu_notifier *notifier,
+				      const struct mmu_notifier_range *range)
+{
+	MA_STATE(mas, &remotevm_record_of(notifier)->allocations, range->start,
+		 range->start);
+	struct remotevm_record *record = remotevm_record_of(notifier);
+	bool ours = READ_ONCE(record->busy_worker) == current;
+	struct remotevm_allocation *a;
+
+	if (range->event != MMU_NOTIFY_UNMAP)
+		return 0;
+	mtree_lock(&record->allocations);
+	mas_for_each(&mas, a, range->end - 1) {
+		if (!ours)
+			WRITE_ONCE(a->lost, true);
+		else if (READ_ONCE(a->lost))
+			record->clobbered = true;
+	}
+	mtree_unlock(&record->allocations);
+	return 0;
+}
+
+const struct mmu_notifier_ops remotevm_record_ops = {
+	.release = remotevm_record_release,
+	.invalidate_range_start = remotevm_record_invalidate,
+	.alloc_notifier = remotevm_record_create,
+	.free_notifier = remotevm_record_free,
+};
+
+/* The allocation containing @addr that is still remotevm's, or NULL. */
+struct remotevm_allocation *
+remotevm_allocation_at(struct remotevm_record *record, unsigned long addr)
+{
+	struct remotevm_allocation *a = mtree_load(&record->allocations, addr);
+
+	return a && !READ_ONCE(a->lost) ? a : NULL;
+}
+
+/* The first allocation keeps the record alive past its handles. */
+static int remotevm_record_pin(struct remotevm_context *ctx)
+{
+	/* The record exists: this only takes a reference on it. */
+	struct mmu_notifier *notifier = mmu_notifier_get(&remotevm_record_ops,
+							 ctx->mm);
+
+	if (IS_ERR(notifier))
+		return PTR_ERR(notifier);
+	__module_get(THIS_MODULE);
+	return 0;
+}
+
+/*
+ * A record overlapping a range the kernel just gave us describes memory
+ * the target has unmapped since: it is no longer ours.
+ */
+static void remotevm_forget_overlapping(struct remotevm_record *record,
+					unsigned long start, unsigned long end)
+{
+	struct remotevm_allocation *stale;
+	unsigned long index = start;
+
+	while ((stale = mt_find(&record->allocations, &index, end - 1))) {
+		remotevm_allocation_forget(record, stale);
+		index = start;
+	}
+}
+
+int remotevm_record_add(struct remotevm_context *ctx,
+			unsigned long start, unsigned long len,
+			u32 protection, bool committed)
+{
+	struct remotevm_record *record = ctx->record;
+	struct remotevm_allocation *a;
+	int ret;
+
+	if (record->nr_allocations >= REMOTEVM_MAX_ALLOCATIONS)
+		return -ENOMEM;
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->start = start;
+	a->end = start + len;
+	a->owner = ctx->handle->id;
+	a->protection = protection;
+	remotevm_forget_overlapping(record, start, a->end);
+	ret = remotevm_set_committed(record, start, a->end, committed);
+	if (!ret)
+		ret = mtree_insert_range(&record->allocations, start, a->end - 1,
+					 a, GFP_KERNEL_ACCOUNT);
+	if (!ret && !record->nr_allocations) {
+		ret = remotevm_record_pin(ctx);
+		if (ret)
+			mtree_erase(&record->allocations, start);
+	}
+	if (ret) {
+		kfree(a);
+		return ret;
+	}
+	record->nr_allocations++;
+	return 0;
+}
+
+/*
+ * The pages [*start, *end) holding [address, address + size), which must
+ * lie within the target's address space (else -EINVAL) and within one
+ * allocation that is still remotevm's (else -EADDRNOTAVAIL).
+ */
+int remotevm_pages_of_allocation(struct remotevm_context *ctx,
+				 u64 address, u64 size,
+				 unsigned long *start, unsigned long *end)
+{
+	struct remotevm_allocation *a;
+
+	*start = ALIGN_DOWN(address, PAGE_SIZE);
+	*end = PAGE_ALIGN(address + size);
+	if (!*end || *end > ctx->task_size)
+		return -EINVAL;
+	a = remotevm_allocation_at(ctx->record, *start);
+	return a && *end <= a->end ? 0 : -EADDRNOTAVAIL;
+}
+
