@@ -446,7 +446,7 @@ static int remotevm_ioctl_regions(struct remotevm_handle *handle,
 	list.regions = kvcalloc(req.count, sizeof(*list.regions), GFP_KERNEL);
 	if (!list.regions)
 		return -ENOMEM;
-	ret = remotevm_submit(handle, remotevm_list_regions, &list) ?:
+	ret = remotevm_submit(handle, remotevm_list_regions, &list, true) ?:
 	      remotevm_regions_copy_out(&list, u64_to_user_ptr(req.regions),
 					req.region_size);
 	if (ret)

@@ -176,19 +176,19 @@ static int remotevm_protect_check(struct remotevm_checked_op *checked)
 const struct remotevm_op_type remotevm_op_types[] = {
 	[REMOTEVM_OP_ALLOC] = {
 		sizeof(struct remotevm_alloc), REMOTEVM_ALLOC_SIZE_VER0,
-		remotevm_alloc_check,
+		remotevm_alloc_check, false,
 	},
 	[REMOTEVM_OP_FREE] = {
 		sizeof(struct remotevm_free), REMOTEVM_FREE_SIZE_VER0,
-		remotevm_free_check,
+		remotevm_free_check, false,
 	},
 	[REMOTEVM_OP_QUERY] = {
 		sizeof(struct remotevm_query), REMOTEVM_QUERY_SIZE_VER0,
-		remotevm_query_check,
+		remotevm_query_check, true,
 	},
 	[REMOTEVM_OP_PROTECT] = {
 		sizeof(struct remotevm_protect), REMOTEVM_PROTECT_SIZE_VER0,
-		remotevm_protect_check,
+		remotevm_protect_check, false,
 	},
 };
 
@@ -365,10 +365,21 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 	return 0;
 }
 
+static bool remotevm_ops_read_only(const struct remotevm_op_list *list)
+{
+	u32 i;
+
+	for (i = 0; i < list->count; i++)
+		if (!remotevm_op_type(list->ops[i].op.code)->reads_only)
+			return false;
+	return true;
+}
+
 int remotevm_submit_ops(struct remotevm_handle *handle,
 			struct remotevm_op_list *list)
 {
-	int ret = remotevm_submit(handle, remotevm_execute_ops, list);
+	int ret = remotevm_submit(handle, remotevm_execute_ops, list,
+				  remotevm_ops_read_only(list));
 
 	/* Also a failure to reach the target at all (-ESRCH). */
 	if (ret && list->completed < list->count)

@@ -69,6 +69,12 @@ struct remotevm_allocation {
  * allocations outlive the handle that made them, as on Windows. That one
  * goes with the last allocation, or when the mm is torn down.
  */
+/*
+ * Lock order, in the worker and in remotevm_inspect() alike: the handle's
+ * lock (held by the caller the worker serves), the target's
+ * exec_update_lock (read), the record's lock, the target's mmap_lock, the
+ * allocation tree's spinlock.
+ */
 struct remotevm_record {
 	struct mmu_notifier notifier;
 	struct mutex lock;		/* serialises operations on this mm */
@@ -78,8 +84,8 @@ struct remotevm_record {
 	/*
 	 * Which pages of the allocations are committed (the others are
 	 * reserved): remotevm's own state, as VM_NORESERVE cannot tell, with
-	 * vm.overcommit_memory=2 ignoring MAP_NORESERVE. Only the worker uses
-	 * it, under the lock.
+	 * vm.overcommit_memory=2 ignoring MAP_NORESERVE. Used under the
+	 * lock only.
 	 */
 	struct maple_tree committed;	/* start..end-1 -> REMOTEVM_COMMITTED */
 	unsigned int nr_allocations;	/* > 0: holds a reference on itself */
@@ -190,6 +196,7 @@ struct remotevm_op_type {
 	size_t size;
 	size_t ver0;
 	int (*check)(struct remotevm_checked_op *checked);
+	bool reads_only;	/* served in the caller: remotevm_inspect() */
 };
 
 /* Indexed by REMOTEVM_OP_*: a code without a row is not an op. */
@@ -279,7 +286,7 @@ int remotevm_call(struct remotevm_handle *handle,
 		  void *arg, bool closing);
 int remotevm_submit(struct remotevm_handle *handle,
 		    int (*fn)(struct remotevm_context *ctx, void *arg),
-		    void *arg);
+		    void *arg, bool inspect);
 void remotevm_end_session(struct remotevm_handle *handle);
 int remotevm_worker_get(struct remotevm_record *record, pid_t tgid);
 void remotevm_worker_put(struct remotevm_record *record);

@@ -115,13 +115,13 @@ int remotevm_target_thread(struct pid *tgid, struct mm_struct *mm,
 }
 
 /*
- * Becomes the target, as far as vm_mmap() can tell: its mm, credentials
- * (for LSM hooks, capabilities and mmap_min_addr), memcg (for the kernel
- * memory vm_mmap() allocates) and limits. Fails with -ESRCH if the process
- * we attached to is gone or has exec'd: the handle never reaches a new mm.
+ * Finds the target as it is now: a thread of the process we attached to,
+ * its credentials and a reference on the mm we attached to. Fails with
+ * -ESRCH if the process is gone or has exec'd: the handle never reaches a
+ * new mm.
  */
-static int remotevm_enter(struct remotevm_handle *handle,
-			  struct remotevm_context *ctx)
+static int remotevm_find_target(struct remotevm_handle *handle,
+				struct remotevm_context *ctx)
 {
 	struct task_struct *task;
 
@@ -137,9 +137,31 @@ static int remotevm_enter(struct remotevm_handle *handle,
 	ctx->mm = handle->mm;
 	ctx->record = handle->record;
 	ctx->task_size = TASK_SIZE_OF(task);
-	ctx->mmap_base = remotevm_top_down_base(task, ctx->mm, ctx->task_size);
 	ctx->cred = get_task_cred(task);
+	return 0;
+}
 
+static void remotevm_put_target(struct remotevm_context *ctx)
+{
+	put_cred(ctx->cred);
+	mmput(ctx->mm);
+	put_task_struct(ctx->task);
+}
+
+/*
+ * Becomes the target, as far as vm_mmap() can tell: its mm, credentials
+ * (for LSM hooks, capabilities and mmap_min_addr), memcg (for the kernel
+ * memory vm_mmap() allocates) and limits.
+ */
+static int remotevm_enter(struct remotevm_handle *handle,
+			  struct remotevm_context *ctx)
+{
+	int ret = remotevm_find_target(handle, ctx);
+
+	if (ret)
+		return ret;
+	ctx->mmap_base = remotevm_top_down_base(ctx->task, ctx->mm,
+						ctx->task_size);
 	ctx->memcg = get_mem_cgroup_from_mm(ctx->mm);
 	kthread_use_mm(ctx->mm);
 	ctx->saved_memcg = set_active_memcg(ctx->memcg);
@@ -168,12 +190,10 @@ static bool remotevm_target_unchanged(struct remotevm_context *ctx)
 static void remotevm_leave(struct remotevm_context *ctx)
 {
 	revert_creds(ctx->saved_cred);
-	put_cred(ctx->cred);
 	set_active_memcg(ctx->saved_memcg);
 	kthread_unuse_mm(ctx->mm);
 	mem_cgroup_put(ctx->memcg);
-	mmput(ctx->mm);
-	put_task_struct(ctx->task);
+	remotevm_put_target(ctx);
 }
 
 /*
@@ -471,16 +491,59 @@ int remotevm_call(struct remotevm_handle *handle,
 	return req.ret;
 }
 
-/* The one place that hands an ioctl's work to the worker. */
+/*
+ * Work that only reads the target's mm and the record (QUERY, REGIONS)
+ * needs none of what the worker adopts: it is done here, in the caller,
+ * without the hand-off. Under the locks the worker takes, in the same
+ * order, so that the answer is about the image we attached to.
+ */
+static int remotevm_inspect(struct remotevm_handle *handle,
+			    int (*fn)(struct remotevm_context *ctx, void *arg),
+			    void *arg)
+{
+	struct remotevm_context ctx;
+	int tries, ret = 1;
+
+	for (tries = 0; tries < 3 && ret > 0; tries++) {
+		ret = remotevm_find_target(handle, &ctx);
+		if (ret)
+			return ret;
+		ret = remotevm_lock_target(&ctx);
+		if (ret > 0)
+			remotevm_put_target(&ctx);
+	}
+	if (ret > 0)
+		return -EAGAIN;
+	if (!ret) {
+		ret = -EINTR;
+		if (!mutex_lock_killable(&ctx.record->lock)) {
+			ret = fn(&ctx, arg);
+			mutex_unlock(&ctx.record->lock);
+		}
+		up_read(&ctx.task->signal->exec_update_lock);
+	}
+	remotevm_put_target(&ctx);
+	return ret;
+}
+
+/*
+ * The one place that serves an ioctl's work: in the worker, or in the
+ * caller if it only reads (@inspect).
+ */
 int remotevm_submit(struct remotevm_handle *handle,
 		    int (*fn)(struct remotevm_context *ctx, void *arg),
-		    void *arg)
+		    void *arg, bool inspect)
 {
 	int ret;
 
 	if (mutex_lock_killable(&handle->lock))
 		return -EINTR;
-	ret = handle->pid ? remotevm_call(handle, fn, arg, false) : -EBADFD;
+	if (!handle->pid)
+		ret = -EBADFD;
+	else if (inspect)
+		ret = remotevm_inspect(handle, fn, arg);
+	else
+		ret = remotevm_call(handle, fn, arg, false);
 	mutex_unlock(&handle->lock);
 	return ret;
 }

@@ -315,17 +315,41 @@ TEST_F(unattached, yama_ptrace_scope_1_denies_non_descendants)
 	EXPECT_EQ(0, ret);
 }
 
+/*
+ * QUERY and REGIONS are served in the caller, not by the worker: they
+ * must find a stale handle stale all the same.
+ */
+static void expect_inspection(struct __test_metadata *_metadata, int dev,
+			      uint64_t addr, int error)
+{
+	struct remotevm_region region;
+	struct remotevm_regions req = {
+		.start = addr,
+		.end = addr + PAGE,
+		.count = 1,
+		.region_size = sizeof(region),
+		.regions = (uintptr_t)&region,
+	};
+
+	EXPECT_EQ(-error, rvm_query(dev, addr, &region));
+	EXPECT_EQ(error ? -1 : 0, ioctl(dev, REMOTEVM_IOC_REGIONS, &req));
+	if (error)
+		EXPECT_EQ(error, errno);
+}
+
 TEST_F(attached, exec_makes_the_handle_stale_for_good)
 {
 	char line[64];
 	int fresh;
 
+	expect_inspection(_metadata, self->dev, self->t.code, 0);
 	ASSERT_EQ(0, rvm_alloc(self->dev, 0, PAGE, COMMIT | RESERVE, RW, NULL));
 	fprintf(self->t.cmd, "E 0 %s\n", helper_path("remotevm_target"));
 	ASSERT_NE(NULL, fgets(line, sizeof(line), self->t.reply));
 	ASSERT_EQ(0, strncmp(line, "ready", 5));
 	EXPECT_EQ(-ESRCH, rvm_alloc(self->dev, 0, PAGE, COMMIT | RESERVE, RW, NULL));
 	EXPECT_EQ(-ESRCH, rvm_alloc(self->dev, 0, PAGE, COMMIT | RESERVE, RW, NULL));
+	expect_inspection(_metadata, self->dev, self->t.code, ESRCH);
 	/* A new handle reaches the new image, with a new proof of access. */
 	fresh = rvm_open();
 	ASSERT_EQ(0, rvm_attach(fresh, self->t.pid));
@@ -338,8 +362,10 @@ TEST_F(attached, target_exit_makes_operations_esrch)
 	fprintf(self->t.cmd, "X\n");
 	ASSERT_EQ(0, waitid(P_PID, self->t.pid, NULL, WEXITED | WNOWAIT));
 	EXPECT_EQ(-ESRCH, rvm_alloc(self->dev, 0, PAGE, COMMIT | RESERVE, RW, NULL));
+	expect_inspection(_metadata, self->dev, self->t.code, ESRCH);
 	waitpid(self->t.pid, NULL, 0);
 	EXPECT_EQ(-ESRCH, rvm_alloc(self->dev, 0, PAGE, COMMIT | RESERVE, RW, NULL));
+	expect_inspection(_metadata, self->dev, self->t.code, ESRCH);
 	self->t.pid = -1;
 	fclose(self->t.cmd);
 	fclose(self->t.reply);

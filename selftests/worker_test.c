@@ -374,8 +374,8 @@ TEST_F_TIMEOUT(nothing, hostile_userfaultfd_target_cannot_wedge_a_killed_tool, 9
 
 TEST(polling_worker_runs_only_on_the_callers_cpus)
 {
-	struct remotevm_region region;
 	cpu_set_t allowed;
+	uint64_t addr;
 	struct target t;
 	int dev, cpu, i;
 	pid_t worker;
@@ -392,9 +392,14 @@ TEST(polling_worker_runs_only_on_the_callers_cpus)
 	worker = worker_of(t.pid);
 	ASSERT_LT(0, worker);
 
-	/* The target sleeps: a polling worker would rather run elsewhere. */
-	for (i = 0; i < 50; i++)
-		ASSERT_EQ(0, rvm_query(dev, t.code, &region));
+	/*
+	 * The target sleeps: a polling worker would rather run elsewhere.
+	 * QUERY would not do: it is served in the caller.
+	 */
+	for (i = 0; i < 50; i++) {
+		ASSERT_EQ(0, rvm_alloc(dev, 0, PAGE, RESERVE | COMMIT, RW, &addr));
+		ASSERT_EQ(0, rvm_free(dev, addr, 0, RELEASE));
+	}
 	ASSERT_EQ(0, task_sched(worker, &state, &cpu));
 	EXPECT_EQ(0, cpu) TH_LOG("the worker last ran on CPU %d", cpu);
 	ASSERT_EQ(0, sched_getaffinity(worker, sizeof(allowed), &allowed));
