@@ -355,6 +355,22 @@ static int remotevm_batch_copy_in(struct remotevm_op_list *list,
 	return 0;
 }
 
+/*
+ * Element @i of an array of extensible structs, at the caller's @stride:
+ * one rule for BATCH and REGIONS, a newer caller's fields we do not know
+ * read as zero.
+ */
+static int remotevm_copy_element_out(u8 __user *array, u32 i, u32 stride,
+				     const void *src, size_t ksize)
+{
+	u8 __user *dst = array + (size_t)i * stride;
+	size_t size = min_t(size_t, stride, ksize);
+
+	if (copy_to_user(dst, src, size) || clear_user(dst + size, stride - size))
+		return -EFAULT;
+	return 0;
+}
+
 /* Results of the operations that ran, and of the one that failed. */
 static int remotevm_batch_copy_out(const struct remotevm_op_list *list,
 				   u8 __user *uops, u32 op_size)
@@ -362,8 +378,8 @@ static int remotevm_batch_copy_out(const struct remotevm_op_list *list,
 	u32 i;
 
 	for (i = 0; i < min(list->completed + 1, list->count); i++)
-		if (remotevm_copy_out(uops + (size_t)i * op_size, op_size,
-				      &list->ops[i].op, sizeof(list->ops[i].op)))
+		if (remotevm_copy_element_out(uops, i, op_size, &list->ops[i].op,
+					      sizeof(list->ops[i].op)))
 			return -EFAULT;
 	return 0;
 }
@@ -407,20 +423,16 @@ out:
 	return ret;
 }
 
-/* A newer caller's fields we do not know read as zero. */
 static int remotevm_regions_copy_out(const struct remotevm_region_list *list,
 				     u8 __user *uregions, u32 region_size)
 {
-	size_t size = sizeof(*list->regions);
 	u32 i;
 
-	for (i = 0; i < list->written; i++) {
-		u8 __user *dst = uregions + (size_t)i * region_size;
-
-		if (copy_to_user(dst, &list->regions[i], size) ||
-		    clear_user(dst + size, region_size - size))
+	for (i = 0; i < list->written; i++)
+		if (remotevm_copy_element_out(uregions, i, region_size,
+					      &list->regions[i],
+					      sizeof(list->regions[i])))
 			return -EFAULT;
-	}
 	return 0;
 }
 
