@@ -514,14 +514,15 @@ static int remotevm_inspect(struct remotevm_handle *handle,
 	}
 	if (ret > 0)
 		return -EAGAIN;
+	if (ret)
+		goto out_put;
+	ret = mutex_lock_killable(&ctx.record->lock);
 	if (!ret) {
-		ret = -EINTR;
-		if (!mutex_lock_killable(&ctx.record->lock)) {
-			ret = fn(&ctx, arg);
-			mutex_unlock(&ctx.record->lock);
-		}
-		up_read(&ctx.task->signal->exec_update_lock);
+		ret = fn(&ctx, arg);
+		mutex_unlock(&ctx.record->lock);
 	}
+	up_read(&ctx.task->signal->exec_update_lock);
+out_put:
 	remotevm_put_target(&ctx);
 	return ret;
 }
