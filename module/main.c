@@ -43,6 +43,14 @@ static_assert(sizeof(struct remotevm_region) >= REMOTEVM_REGION_SIZE_VER0);
 static_assert(sizeof(struct remotevm_regions) >= REMOTEVM_REGIONS_SIZE_VER0);
 static_assert(sizeof(struct remotevm_op) >= REMOTEVM_OP_SIZE_VER0);
 static_assert(sizeof(struct remotevm_batch) >= REMOTEVM_BATCH_SIZE_VER0);
+static_assert(sizeof(struct remotevm_read) >= REMOTEVM_READ_SIZE_VER0);
+
+/*
+ * REMOTEVM_IOC_READ reads this much at most under one hold of the locks,
+ * and into one kernel buffer: the locks are never held across a copy into
+ * the caller's memory, where a fault could wait on userfaultfd for ever.
+ */
+#define REMOTEVM_READ_CHUNK		SZ_64K
 
 /* The ioctl number without its size, so that any struct version matches. */
 #define REMOTEVM_IOC_BASE(cmd)		((cmd) & ~IOCSIZE_MASK)
@@ -103,7 +111,7 @@ static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 	api.features = REMOTEVM_FEATURE_BATCH | REMOTEVM_FEATURE_PLACEMENT |
 		       REMOTEVM_FEATURE_RELEASE_ON_CLOSE |
 		       REMOTEVM_FEATURE_REGIONS | REMOTEVM_FEATURE_PROTECT_COPY |
-		       REMOTEVM_FEATURE_POLL;
+		       REMOTEVM_FEATURE_POLL | REMOTEVM_FEATURE_READ;
 	for (code = 0; code < ARRAY_SIZE(remotevm_op_types); code++)
 		if (remotevm_op_type(code))
 			api.ops |= BIT_ULL(code);
@@ -471,6 +479,60 @@ out:
 	return ret;
 }
 
+/*
+ * Chunk by chunk, each read under the locks and then copied out without
+ * them. An error after some bytes were read ends the read short, as
+ * read(2) does.
+ */
+static int remotevm_read_chunks(struct remotevm_handle *handle,
+				struct remotevm_read *req, u64 size)
+{
+	struct remotevm_read_chunk chunk;
+	int ret = 0;
+
+	chunk.buf = kvmalloc(min_t(u64, size, REMOTEVM_READ_CHUNK), GFP_KERNEL);
+	if (!chunk.buf)
+		return -ENOMEM;
+	while (req->bytes_read < size) {
+		chunk.address = req->address + req->bytes_read;
+		chunk.len = min_t(u64, size - req->bytes_read,
+				  REMOTEVM_READ_CHUNK);
+		ret = remotevm_submit(handle, remotevm_read_memory, &chunk, true);
+		if (ret)
+			break;
+		if (copy_to_user(u64_to_user_ptr(req->buffer + req->bytes_read),
+				 chunk.buf, chunk.done)) {
+			ret = -EFAULT;
+			break;
+		}
+		req->bytes_read += chunk.done;
+		if (chunk.done < chunk.len)
+			break;
+	}
+	kvfree(chunk.buf);
+	return req->bytes_read ? 0 : ret;
+}
+
+static int remotevm_ioctl_read(struct remotevm_handle *handle,
+			       void __user *uarg, size_t usize)
+{
+	struct remotevm_read req;
+	int ret;
+
+	ret = remotevm_copy_in(&req, sizeof(req), REMOTEVM_READ_SIZE_VER0,
+			       uarg, usize);
+	if (ret)
+		return ret;
+	if (!req.size || req.flags)
+		return -EINVAL;
+	req.bytes_read = 0;
+	ret = remotevm_read_chunks(handle, &req,
+				   min_t(u64, req.size, MAX_RW_COUNT));
+	if (ret)
+		return ret;
+	return remotevm_copy_out(uarg, usize, &req, sizeof(req));
+}
+
 static long remotevm_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -495,6 +557,8 @@ static long remotevm_ioctl(struct file *file, unsigned int cmd,
 		return remotevm_ioctl_batch(handle, uarg, usize);
 	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_REGIONS):
 		return remotevm_ioctl_regions(handle, uarg, usize);
+	case REMOTEVM_IOC_BASE(REMOTEVM_IOC_READ):
+		return remotevm_ioctl_read(handle, uarg, usize);
 	}
 	return -ENOTTY;
 }

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* VirtualProtect: a range mapped afresh with a new protection. */
-#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/userfaultfd_k.h>
 
@@ -15,62 +13,6 @@
 /* ------------------------------------------------------------------ */
 /* VirtualProtect                                                     */
 /* ------------------------------------------------------------------ */
-
-static long remotevm_get_page(struct mm_struct *mm, unsigned long addr,
-			      unsigned int gup_flags, struct page **page)
-{
-#ifdef REMOTEVM_GUP_REMOTE_HAS_VMAS
-	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
-#else
-	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
-#endif
-}
-
-/*
- * Copies between @buf and the target's [addr, addr + len), with
- * FOLL_FORCE as a ptrace poke does (the pages may be inaccessible to the
- * target itself). Only ever through the handle's own mm: never through
- * the task (access_process_vm()), whose mm after an exec is another
- * image, maybe a setuid one.
- */
-static int remotevm_access(struct remotevm_context *ctx, unsigned long addr,
-			   void *buf, unsigned long len, bool write)
-{
-	unsigned int gup_flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
-	int ret = 0;
-
-	if (mmap_read_lock_killable(ctx->mm))
-		return -EINTR;
-	while (len) {
-		unsigned long offset = offset_in_page(addr);
-		unsigned long bytes = min(len, PAGE_SIZE - offset);
-		struct page *page;
-		void *kaddr;
-
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		if (remotevm_get_page(ctx->mm, addr, gup_flags, &page) != 1) {
-			ret = -EFAULT;
-			break;
-		}
-		kaddr = kmap_local_page(page);
-		if (write)
-			memcpy(kaddr + offset, buf, bytes);
-		else
-			memcpy(buf, kaddr + offset, bytes);
-		kunmap_local(kaddr);
-		if (write)
-			set_page_dirty_lock(page);
-		put_page(page);
-		addr += bytes;
-		buf += bytes;
-		len -= bytes;
-	}
-	mmap_read_unlock(ctx->mm);
-	return ret;
-}
 
 /*
  * Whether the target's pages in [start, start + len) read as zero, i.e.

@@ -163,6 +163,14 @@ struct remotevm_spans {
 	unsigned long last_prot;
 };
 
+/* A piece of a REMOTEVM_IOC_READ: read under the locks into kernel memory. */
+struct remotevm_read_chunk {
+	unsigned long address;
+	unsigned long len;
+	void *buf;
+	unsigned long done;	/* bytes read into @buf */
+};
+
 struct remotevm_region_list {
 	unsigned long start, end;
 	struct remotevm_region *regions;
@@ -273,6 +281,12 @@ u32 remotevm_vma_protection(struct vm_area_struct *vma);
 int remotevm_do_query(struct remotevm_context *ctx,
 		      struct remotevm_checked_op *checked);
 int remotevm_list_regions(struct remotevm_context *ctx, void *arg);
+bool remotevm_page_readable(struct remotevm_context *ctx, unsigned long addr);
+
+/* access.c */
+int remotevm_access(struct remotevm_context *ctx, unsigned long addr,
+		    void *buf, unsigned long len, bool write);
+int remotevm_read_memory(struct remotevm_context *ctx, void *arg);
 
 /* protect.c */
 int remotevm_do_protect(struct remotevm_context *ctx,

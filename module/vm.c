@@ -792,6 +792,22 @@ static void remotevm_describe(struct remotevm_context *ctx, unsigned long addr,
 	region->region_size = min3(end, hi, limit) - region->base_address;
 }
 
+/*
+ * Whether remotevm_describe() would call the page at @addr committed and
+ * accessible (MEM_COMMIT, not PAGE_NOACCESS), without describing its whole
+ * region: what ReadProcessMemory may read.
+ */
+bool remotevm_page_readable(struct remotevm_context *ctx, unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_lookup(ctx->mm, addr);
+	unsigned long state_end;
+
+	if (!vma || !(vma->vm_flags & REMOTEVM_VM_ACCESS))
+		return false;
+	return !remotevm_allocation_at(ctx->record, addr) ||
+	       remotevm_committed_at(ctx->record, addr, &state_end);
+}
+
 int remotevm_do_query(struct remotevm_context *ctx,
 		      struct remotevm_checked_op *checked)
 {

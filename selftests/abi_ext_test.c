@@ -3,8 +3,8 @@
  * The extensible-struct rules, from the two sides of an ABI extension:
  * built once with uapi/linux/remotevm.h as published (abi_ext_test) and
  * once with the "v1" header uapi_v1.awk makes of it (abi_ext_v1_test),
- * whose ALLOC, FREE, QUERY, PROTECT, REGIONS, BATCH structs and batch
- * elements each end in a __u64 v1_extra. Both programs must work as they
+ * whose ALLOC, FREE, QUERY, PROTECT, REGIONS, BATCH, READ structs and
+ * batch elements each end in a __u64 v1_extra. Both programs must work as they
  * are; a v1 caller's non-zero v1_extra is E2BIG and changes nothing in the
  * target. Needs root and remotevm.ko loaded; runs in a guest.
  */
@@ -115,7 +115,12 @@ TEST_F(ext, every_op_works_with_its_own_struct_sizes)
 		.address = self->addr,
 		.free_type = RELEASE,
 	};
-	char perms[5];
+	char perms[5], bytes[2 * PAGE];
+	struct remotevm_read read = {
+		.address = self->addr + PAGE / 2,
+		.buffer = (uintptr_t)bytes,
+		.size = sizeof(bytes),
+	};
 
 	ASSERT_EQ(0, ioctl(self->dev, REMOTEVM_IOC_ALLOC, &alloc));
 	EXPECT_EQ(PAGE, alloc.allocated_size);
@@ -145,6 +150,9 @@ TEST_F(ext, every_op_works_with_its_own_struct_sizes)
 	EXPECT_EQ(REMOTEVM_PAGE_READONLY, ops[1].protect.old_protection);
 	EXPECT_EQ(0, perms_at(self->t.pid, self->addr, perms));
 	EXPECT_STREQ("rw-p", perms);
+
+	ASSERT_EQ(0, ioctl(self->dev, REMOTEVM_IOC_READ, &read));
+	EXPECT_EQ(sizeof(bytes), read.bytes_read);
 
 	ASSERT_EQ(0, ioctl(self->dev, REMOTEVM_IOC_FREE, &free));
 	EXPECT_EQ(-1, perms_at(self->t.pid, self->addr, perms));
@@ -280,6 +288,24 @@ TEST_F(ext, regions_refuse_nonzero_extra_and_zero_a_newer_regions_field)
  * in the batch, in an element's tail or in an op's arguments refuses all
  * of it, the allocation and release in front of it included.
  */
+TEST_F(ext, read_with_nonzero_extra_is_e2big_and_reads_nothing)
+{
+	char bytes[PAGE];
+	struct remotevm_read read = {
+		.address = self->addr,
+		.buffer = (uintptr_t)bytes,
+		.size = sizeof(bytes),
+		.bytes_read = POISON,
+		.v1_extra = 1,
+	};
+
+	memset(bytes, 0x77, sizeof(bytes));
+	EXPECT_EQ(-1, ioctl(self->dev, REMOTEVM_IOC_READ, &read));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(POISON, read.bytes_read);
+	EXPECT_EQ(0x77, bytes[0]);
+}
+
 TEST_F(ext, batch_with_nonzero_extra_anywhere_is_e2big_and_runs_nothing)
 {
 	struct remotevm_op ops[2];

@@ -32,7 +32,11 @@
 
 TEST_F(unattached, operations_before_attach_are_ebadfd)
 {
+	uint64_t bytes_read;
+	char byte;
+
 	EXPECT_EQ(-EBADFD, rvm_alloc(self->dev, 0, PAGE, COMMIT, RW, NULL));
+	EXPECT_EQ(-EBADFD, rvm_read(self->dev, self->t.code, &byte, 1, &bytes_read));
 }
 
 TEST_F(unattached, attach_then_alloc)
@@ -330,8 +334,11 @@ static void expect_inspection(struct __test_metadata *_metadata, int dev,
 		.region_size = sizeof(region),
 		.regions = (uintptr_t)&region,
 	};
+	uint64_t bytes_read;
+	char byte;
 
 	EXPECT_EQ(-error, rvm_query(dev, addr, &region));
+	EXPECT_EQ(-error, rvm_read(dev, addr, &byte, 1, &bytes_read));
 	EXPECT_EQ(error ? -1 : 0, ioctl(dev, REMOTEVM_IOC_REGIONS, &req));
 	if (error)
 		EXPECT_EQ(error, errno);

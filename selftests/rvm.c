@@ -110,6 +110,22 @@ int rvm_query(int dev, uint64_t addr, struct remotevm_region *region)
 	return 0;
 }
 
+int rvm_read(int dev, uint64_t addr, void *buf, uint64_t size,
+	     uint64_t *bytes_read)
+{
+	struct remotevm_read req = {
+		.address = addr,
+		.buffer = (uintptr_t)buf,
+		.size = size,
+		.bytes_read = POISON,
+	};
+
+	if (ioctl(dev, REMOTEVM_IOC_READ, &req))
+		return -errno;
+	*bytes_read = req.bytes_read;
+	return 0;
+}
+
 int rvm_protect(int dev, uint64_t addr, uint64_t size, uint32_t prot,
 		  uint32_t flags, uint32_t *old)
 {

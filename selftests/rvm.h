@@ -45,6 +45,10 @@ int rvm_free(int dev, uint64_t addr, uint64_t size, uint32_t type);
 
 int rvm_query(int dev, uint64_t addr, struct remotevm_region *region);
 
+/* REMOTEVM_IOC_READ: 0 and *bytes_read, or -errno. */
+int rvm_read(int dev, uint64_t addr, void *buf, uint64_t size,
+	     uint64_t *bytes_read);
+
 int rvm_protect(int dev, uint64_t addr, uint64_t size, uint32_t prot,
 		  uint32_t flags, uint32_t *old);
 

@@ -7,7 +7,8 @@
 
 BEGIN {
 	split("remotevm_alloc remotevm_free remotevm_query remotevm_protect " \
-	      "remotevm_region remotevm_regions remotevm_op remotevm_batch",
+	      "remotevm_region remotevm_regions remotevm_op remotevm_batch " \
+	      "remotevm_read",
 	      names, " ")
 	for (i in names)
 		extensible[names[i]] = 1

@@ -78,6 +78,7 @@ struct remotevm_api {
 #define REMOTEVM_FEATURE_REGIONS	_BITULL(3)	/* REMOTEVM_IOC_REGIONS */
 #define REMOTEVM_FEATURE_PROTECT_COPY	_BITULL(4)
 #define REMOTEVM_FEATURE_POLL		_BITULL(5)	/* remotevm_attach.poll_us */
+#define REMOTEVM_FEATURE_READ		_BITULL(6)	/* REMOTEVM_IOC_READ */
 
 /* REMOTEVM_IOC_ATTACH: bind this handle to a target process. */
 struct remotevm_attach {
@@ -200,6 +201,22 @@ struct remotevm_regions {
 
 #define REMOTEVM_REGIONS_MAX	4096
 
+/*
+ * REMOTEVM_IOC_READ: ReadProcessMemory. Copies size bytes from the
+ * target's address into the caller's buffer, stopping at the first page
+ * that REMOTEVM_IOC_QUERY would not call MEM_COMMIT and accessible (not
+ * PAGE_NOACCESS); bytes_read says how far it got. Reads as a debugger
+ * does, whatever the page's protection otherwise. EFAULT if not even the
+ * first byte can be read; a size over MAX_RW_COUNT reads that much at most.
+ */
+struct remotevm_read {
+	__u64 address;		/* in: where in the target */
+	__u64 buffer;		/* in: pointer to the caller's buffer */
+	__u64 size;		/* in: bytes, not 0 */
+	__u64 flags;		/* in: 0 */
+	__u64 bytes_read;	/* out */
+};
+
 #define REMOTEVM_OP_ALLOC	1
 #define REMOTEVM_OP_FREE	2
 #define REMOTEVM_OP_QUERY	3
@@ -260,6 +277,7 @@ struct remotevm_batch {
 #define REMOTEVM_REGIONS_SIZE_VER0	40
 #define REMOTEVM_OP_SIZE_VER0		144
 #define REMOTEVM_BATCH_SIZE_VER0	24
+#define REMOTEVM_READ_SIZE_VER0		40
 
 #define REMOTEVM_IOC_MAGIC	0xBA
 #define REMOTEVM_IOC_API	_IOWR(REMOTEVM_IOC_MAGIC, 0x00, struct remotevm_api)
@@ -270,5 +288,6 @@ struct remotevm_batch {
 #define REMOTEVM_IOC_QUERY	_IOWR(REMOTEVM_IOC_MAGIC, 0x05, struct remotevm_query)
 #define REMOTEVM_IOC_PROTECT	_IOWR(REMOTEVM_IOC_MAGIC, 0x06, struct remotevm_protect)
 #define REMOTEVM_IOC_REGIONS	_IOWR(REMOTEVM_IOC_MAGIC, 0x07, struct remotevm_regions)
+#define REMOTEVM_IOC_READ	_IOWR(REMOTEVM_IOC_MAGIC, 0x08, struct remotevm_read)
 
 #endif /* _UAPI_LINUX_REMOTEVM_H */
