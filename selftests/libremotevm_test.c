@@ -13,6 +13,7 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define COBJMACROS
@@ -124,6 +125,52 @@ TEST_F(lib, read_stops_at_the_first_inaccessible_page)
 				     REMOTEVM_PAGE_READWRITE, NULL, NULL, NULL));
 	EXPECT_EQ(PAGE, remotevm__read(self->rvm, addr, buf, sizeof(buf)));
 	EXPECT_GT(0, remotevm__read(self->rvm, addr + PAGE, buf, PAGE));
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Whether a page is readable and its bytes are one answer: the target
+ * flips a page between PROT_NONE (zeros) and read-write (0xab) while the
+ * tool reads it. A read that checks first and copies after, unlocked, can
+ * return the PROT_NONE page's zeros as data; libremotevm through
+ * REGIONS and /proc/PID/mem did, within a few thousand reads.
+ */
+TEST_F(lib, read_never_returns_a_page_the_target_made_inaccessible)
+{
+	unsigned char buf[PAGE];
+	unsigned long good = 0, refused = 0, torn = 0;
+	double deadline = seconds_now() + 5;
+	char reply[64];
+	uint64_t page;
+
+	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %x 0", PAGE));
+	page = strtoull(reply, NULL, 16);
+	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "V %llx",
+			       (unsigned long long)page));
+	while ((good < 2000 || refused < 2000) && seconds_now() < deadline) {
+		ssize_t n = remotevm__read(self->rvm, page, buf, sizeof(buf));
+
+		if (n < 0)
+			refused++;
+		else if (n != PAGE || memchr(buf, 0, sizeof(buf)))
+			torn++;
+		else
+			good++;
+		if (torn)
+			break;
+	}
+	TH_LOG("%lu reads of 0xab, %lu refused, %lu with zeros", good, refused, torn);
+	EXPECT_EQ(0, torn);
+	/* Both states were seen: the reads did race the flips. */
+	EXPECT_LT(0, good);
+	EXPECT_LT(0, refused);
 }
 
 TEST_F(lib, regions_protect_batch)

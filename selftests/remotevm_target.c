@@ -124,6 +124,32 @@ static int idle_sibling(void *arg)
 	return 0;
 }
 
+/*
+ * For ever: the page at @arg is a fresh PROT_NONE page (zeros), then, in
+ * one step (mremap() over it), a read-write page full of 0xab. Whoever
+ * reads a zero from it as accessible memory read the PROT_NONE page.
+ */
+static void *flip_page(void *arg)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *addr = arg;
+
+	for (;;) {
+		void *full = mmap(NULL, page, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (full == MAP_FAILED)
+			continue;
+		memset(full, 0xab, page);
+		if (mremap(full, page, page, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   addr) == MAP_FAILED)
+			munmap(full, page);
+		mmap(addr, page, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	}
+	return NULL;
+}
+
 static int serve(void);
 
 /* Serves commands once the thread that did until now has exited. */
@@ -302,6 +328,18 @@ static int serve(void)
 			}
 			/* The successor answers, once this thread is gone. */
 			pthread_exit(NULL);
+		}
+		case 'V': {	/* V addr: a thread flips the page at addr (flip_page) */
+			pthread_t thread;
+
+			sscanf(line + 1, "%llx", &a);
+			errno = pthread_create(&thread, NULL, flip_page,
+					       (void *)(uintptr_t)a);
+			if (errno)
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
 		}
 		case 'C': {	/* C: clone(CLONE_VM) a process sharing this mm; its pid */
 			static char stack[16384] __attribute__((aligned(16)));

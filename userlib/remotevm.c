@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
- * libremotevm: the plain C API over /dev/remotevm's ioctls, and memory
- * access through the target's /proc/PID/mem (the same proof of access).
+ * libremotevm: the plain C API over /dev/remotevm's ioctls; writes to the
+ * target's memory go through its /proc/PID/mem (the same proof of access).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -314,9 +314,28 @@ static ssize_t mem_transfer(struct remotevm *handle, uint64_t address,
 	return (ssize_t)done;
 }
 
+/*
+ * One REMOTEVM_IOC_READ: the module checks each page as REGIONS would and
+ * copies it, in one call. A module without it (ENOTTY) is read through
+ * REGIONS and /proc/PID/mem, two calls.
+ */
 ssize_t remotevm__read(struct remotevm *handle, uint64_t address, void *buf,
 		       size_t len)
 {
+	struct remotevm_read req = {
+		.address = address,
+		.buffer = (uintptr_t)buf,
+		.size = len,
+	};
+
+	if (!handle || (!buf && len))
+		return fail(EINVAL);
+	if (!len)
+		return 0;
+	if (!ioctl(handle->dev, REMOTEVM_IOC_READ, &req))
+		return (ssize_t)req.bytes_read;
+	if (errno != ENOTTY)
+		return fail(errno);
 	return mem_transfer(handle, address, buf, len, false);
 }
 

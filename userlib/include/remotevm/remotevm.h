@@ -122,10 +122,10 @@ LIBREMOTEVM_API int remotevm__batch(struct remotevm *handle,
 				 size_t op_size, uint32_t *completed);
 
 /*
- * Reads or writes the target's memory through its /proc/PID/mem, up to
- * the first page that is not committed or is PAGE_NOACCESS: returns the
- * number of bytes done (short there), or a negative errno if none could
- * be. Like WriteProcessMemory, a write also reaches read-only and
+ * Reads (REMOTEVM_IOC_READ, in one call) or writes (through the target's
+ * /proc/PID/mem) the target's memory, up to the first page that is not
+ * committed or is PAGE_NOACCESS: returns the number of bytes done (short
+ * there), or a negative errno if none could be. Like WriteProcessMemory, a write also reaches read-only and
  * executable pages (copy-on-write, as ptrace pokes do).
  */
 LIBREMOTEVM_API ssize_t remotevm__read(struct remotevm *handle, uint64_t address,
