@@ -105,8 +105,11 @@ void remotevm_allocation_forget(struct remotevm_record *record,
 	remotevm_set_committed(record, a->start, a->end, false);
 	mtree_erase(&record->allocations, a->start);
 	kfree(a);
-	if (!--record->nr_allocations)
+	if (!--record->nr_allocations) {
+		WRITE_ONCE(record->lowest, 0);
+		WRITE_ONCE(record->highest, 0);
 		remotevm_record_unpin(record);
+	}
 }
 
 /*
@@ -149,7 +152,9 @@ static int remotevm_record_invalidate(struct mmu_notifier *notifier,
 	bool ours = READ_ONCE(record->busy_worker) == current;
 	struct remotevm_allocation *a;
 
-	if (range->event != MMU_NOTIFY_UNMAP)
+	if (range->event != MMU_NOTIFY_UNMAP ||
+	    range->end <= READ_ONCE(record->lowest) ||
+	    range->start >= READ_ONCE(record->highest))
 		return 0;
 	mtree_lock(&record->allocations);
 	mas_for_each(&mas, a, range->end - 1) {
@@ -207,6 +212,19 @@ static void remotevm_forget_overlapping(struct remotevm_record *record,
 	}
 }
 
+/*
+ * Before the tree holds [start, end): an unmap that is not concurrent
+ * with this add (the caller learns the address only after) sees it.
+ */
+static void remotevm_record_span(struct remotevm_record *record,
+				 unsigned long start, unsigned long end)
+{
+	if (!record->highest || start < record->lowest)
+		WRITE_ONCE(record->lowest, start);
+	if (end > record->highest)
+		WRITE_ONCE(record->highest, end);
+}
+
 int remotevm_record_add(struct remotevm_context *ctx,
 			unsigned long start, unsigned long len,
 			u32 protection, bool committed)
@@ -225,6 +243,7 @@ int remotevm_record_add(struct remotevm_context *ctx,
 	a->owner = ctx->handle->id;
 	a->protection = protection;
 	remotevm_forget_overlapping(record, start, a->end);
+	remotevm_record_span(record, start, a->end);
 	ret = remotevm_set_committed(record, start, a->end, committed);
 	if (!ret)
 		ret = mtree_insert_range(&record->allocations, start, a->end - 1,

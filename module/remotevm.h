@@ -90,6 +90,12 @@ struct remotevm_record {
 	struct maple_tree committed;	/* start..end-1 -> REMOTEVM_COMMITTED */
 	unsigned int nr_allocations;	/* > 0: holds a reference on itself */
 	/*
+	 * Where the allocations have lain since the record was last empty:
+	 * an unmap outside [lowest, highest) touches none of them, and the
+	 * notifier can tell without a lock. 0, 0 while there are none.
+	 */
+	unsigned long lowest, highest;
+	/*
 	 * One worker per target mm, whatever the number of handles on it:
 	 * a device user cannot turn file descriptors into kernel threads.
 	 */

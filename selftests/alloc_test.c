@@ -280,6 +280,31 @@ TEST_F(attached, commit_after_target_unmapped_part_is_refused)
 	EXPECT_STREQ(before, maps_snapshot(self->t.pid));
 }
 
+/*
+ * The notifier skips unmaps outside where the allocations lie, without a
+ * lock: an unmap of the lowest page of the lowest allocation and of the
+ * highest page of the highest one must still be seen, also after the
+ * last allocation went and new ones came elsewhere.
+ */
+TEST_F(attached, target_unmaps_at_the_edges_of_the_allocations_are_seen)
+{
+	uint64_t gone, a, b, low, high;
+
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 16 * PAGE, RESERVE, RW, &gone));
+	ASSERT_EQ(0, rvm_free(self->dev, gone, 0, RELEASE));
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 2 * PAGE, RESERVE, RW, &a));
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 2 * PAGE, RESERVE, RW, &b));
+	low = a < b ? a : b;
+	high = (a < b ? b : a) + 2 * PAGE;
+
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "U %llx %llx",
+			       (unsigned long long)low, PAGE));
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "U %llx %llx",
+			       (unsigned long long)high - PAGE, PAGE));
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_alloc(self->dev, low + PAGE, PAGE, COMMIT, RW, NULL));
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_alloc(self->dev, high - 2 * PAGE, PAGE, COMMIT, RW, NULL));
+}
+
 TEST_F(attached, explicit_address_never_replaces_a_mapping)
 {
 	uint64_t addr;
