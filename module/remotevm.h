@@ -104,6 +104,9 @@ struct remotevm_record {
 	unsigned int nr_handles;
 	spinlock_t executing_lock;	/* executing vs. remotevm_abort() */
 	struct remotevm_request *executing; /* the request the worker executes */
+	/* On the target's pidfd waiters while a request executes. */
+	struct wait_queue_entry target_exit;
+	struct pid *target_exit_pid;
 };
 
 struct remotevm_handle {

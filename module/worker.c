@@ -215,20 +215,63 @@ static int remotevm_lock_target(struct remotevm_context *ctx)
 	return 1;
 }
 
+static bool remotevm_process_exited(struct pid *tgid)
+{
+	struct task_struct *leader;
+	bool exited;
+
+	rcu_read_lock();
+	leader = pid_task(tgid, PIDTYPE_TGID);
+	exited = !leader || !atomic_read(&leader->signal->live);
+	rcu_read_unlock();
+	return exited;
+}
+
+/*
+ * Woken with the pidfd waiters of the target: when its last thread has
+ * exited, the request the worker executes gets SIGKILL, as remotevm_abort()
+ * sends. vm_mmap() populates a commit into an mlockall(MCL_FUTURE) target
+ * until it is done or the caller has a fatal signal: in an mm that no
+ * process owns any longer, no OOM kill would ever stop it.
+ */
+static int remotevm_target_exit_wake(struct wait_queue_entry *wait,
+				     unsigned int mode, int sync, void *key)
+{
+	struct remotevm_record *record = wait->private;
+
+	if (remotevm_process_exited(record->target_exit_pid)) {
+		spin_lock(&record->executing_lock);
+		if (record->executing)
+			send_sig(SIGKILL, record->worker->task, 1);
+		spin_unlock(&record->executing_lock);
+	}
+	return 0;
+}
+
 /* One request, under the lock that serialises every handle on this mm. */
 static int remotevm_execute(struct remotevm_context *ctx,
 			    struct remotevm_request *req)
 {
+	struct remotevm_record *record = ctx->record;
+	struct pid *tgid = ctx->handle->pid;
 	int ret;
 
 	/* Each time: the target may have changed them since the last one. */
 	remotevm_adopt_rlimits(ctx->task);
-	mutex_lock(&ctx->record->lock);
-	WRITE_ONCE(ctx->record->busy_worker, current);
-	ctx->record->clobbered = false;
+	mutex_lock(&record->lock);
+	WRITE_ONCE(record->busy_worker, current);
+	record->clobbered = false;
+	record->target_exit_pid = tgid;
+	init_waitqueue_func_entry(&record->target_exit, remotevm_target_exit_wake);
+	record->target_exit.private = record;
+	add_wait_queue(&tgid->wait_pidfd, &record->target_exit);
+	/* It may have exited before we listened. */
+	if (remotevm_process_exited(tgid))
+		send_sig(SIGKILL, current, 1);
 	ret = req->fn(ctx, req->arg);
-	WRITE_ONCE(ctx->record->busy_worker, NULL);
-	mutex_unlock(&ctx->record->lock);
+	remove_wait_queue(&tgid->wait_pidfd, &record->target_exit);
+	WRITE_ONCE(record->busy_worker, NULL);
+	mutex_unlock(&record->lock);
 	return ret;
 }
 

@@ -419,6 +419,94 @@ TEST_F_TIMEOUT(target, protect_copy_never_writes_into_the_image_after_exec, 90)
 /* ------------------------------------------------------------------ */
 
 /* The guest has 2 GiB: committing 4 GiB fails the overcommit heuristic. */
+static long meminfo_kb(const char *field)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)) && line[strlen(field)] == ':')
+			kb = atol(line + strlen(field) + 1);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+struct populating_commit {
+	int dev;
+	uint64_t size;
+	int ret;
+	double done_at;
+	int done;
+};
+
+static void *commit_everything(void *arg)
+{
+	struct populating_commit *c = arg;
+
+	c->ret = rvm_alloc(c->dev, 0, c->size, COMMIT | RESERVE, RW, NULL);
+	c->done_at = now();
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A commit into an mlockall(MCL_FUTURE) target is populated, page by page,
+ * by the worker, until done or until the worker has a fatal signal. Once
+ * the target is killed its mm is no process's: the worker must stop, or it
+ * fills memory that no OOM kill can free (remotevm-fuzz --seed 1 panicked
+ * a 6.12 guest so: "Out of memory and no killable processes").
+ */
+TEST_F_TIMEOUT(target, commit_into_a_locked_target_stops_when_it_is_killed, 120)
+{
+	struct populating_commit c = {
+		.dev = self->dev,
+		/* Under the heuristic overcommit limit, far over what is free. */
+		.size = (uint64_t)meminfo_kb("MemTotal") * 1024 / 10 * 9 & ~(PAGE - 1),
+	};
+	double deadline, killed_at;
+	long available, lowest;
+	pthread_t thread;
+
+	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "L"));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, commit_everything, &c));
+	/* Killed once the populate is under way: 64 MiB in. */
+	deadline = now() + 30;
+	while (proc_status_field(self->t.pid, "VmRSS") < 65536 && now() < deadline &&
+	       !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	ASSERT_EQ(0, __atomic_load_n(&c.done, __ATOMIC_ACQUIRE)) {
+		TH_LOG("the commit of %llu MiB ended first (%d)",
+		       (unsigned long long)c.size >> 20, c.ret);
+	}
+	killed_at = now();
+	available = meminfo_kb("MemAvailable");
+	lowest = available;
+	kill(self->t.pid, SIGKILL);
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && now() < killed_at + 5) {
+		long kb = meminfo_kb("MemAvailable");
+
+		if (kb < lowest)
+			lowest = kb;
+		usleep(1000);
+	}
+	/* What it populated after the kill: next to nothing. */
+	EXPECT_GT(256 * 1024, available - lowest) {
+		TH_LOG("%ld MiB more populated after the kill", (available - lowest) >> 10);
+	}
+	EXPECT_NE(0, __atomic_load_n(&c.done, __ATOMIC_ACQUIRE)) {
+		TH_LOG("the worker still populates %llu MiB for a dead target 5 s on",
+		       (unsigned long long)c.size >> 20);
+		/* Our exit aborts the request; do not wait for it here. */
+		_exit(1);
+	}
+	pthread_join(thread, NULL);
+	TH_LOG("the commit returned %d, %.2f s after the kill", c.ret,
+	       c.done_at - killed_at);
+}
+
 TEST_F(target, failed_commit_keeps_the_reservation)
 {
 	const uint64_t size = 0xffff0000ULL;
