@@ -30,6 +30,7 @@ static struct mmu_notifier *remotevm_record_create(struct mm_struct *mm)
 	mutex_init(&record->lock);
 	mutex_init(&record->worker_lock);
 	spin_lock_init(&record->executing_lock);
+	remotevm_watch_init(record);
 	/*
 	 * Not an RCU tree: the notifier reads it under the tree's own lock,
 	 * and only our worker (holding record->lock) changes it, so entries

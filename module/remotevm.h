@@ -10,6 +10,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 
 #include <uapi/linux/remotevm.h>
@@ -104,9 +105,9 @@ struct remotevm_record {
 	unsigned int nr_handles;
 	spinlock_t executing_lock;	/* executing vs. remotevm_abort() */
 	struct remotevm_request *executing; /* the request the worker executes */
-	/* On the target's pidfd waiters while a request executes. */
-	struct wait_queue_entry target_exit;
-	struct pid *target_exit_pid;
+	/* While a request executes: is the target leaving? */
+	struct timer_list target_watch;
+	struct pid *watched;
 };
 
 struct remotevm_handle {
@@ -311,6 +312,7 @@ int remotevm_submit(struct remotevm_handle *handle,
 		    int (*fn)(struct remotevm_context *ctx, void *arg),
 		    void *arg, bool inspect);
 void remotevm_end_session(struct remotevm_handle *handle);
+void remotevm_watch_init(struct remotevm_record *record);
 int remotevm_worker_get(struct remotevm_record *record, pid_t tgid);
 void remotevm_worker_put(struct remotevm_record *record);
 

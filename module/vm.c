@@ -16,9 +16,31 @@
 /* The target's mappings                                              */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Whether vm_mmap() will populate the mapping before it returns: in a
+ * target that called mlockall(MCL_FUTURE), any accessible one is.
+ */
+static bool remotevm_map_populates(unsigned long prot)
+{
+	unsigned long def_flags = READ_ONCE(current->mm->def_flags);
+
+	return prot != PROT_NONE &&
+	       (def_flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED;
+}
+
+/*
+ * Maps in the target's mm (the worker's). A populated mapping larger than
+ * the memory available now is refused: the worker populates it, not the
+ * target, and an OOM kill of the target would free none of it while the
+ * worker holds the mm (a read-only one costs a page table per 2 MiB, and
+ * is not charged against overcommit).
+ */
 unsigned long remotevm_map(unsigned long address, unsigned long len,
 			   unsigned long prot, unsigned long flags)
 {
+	if (remotevm_map_populates(prot) &&
+	    len >> PAGE_SHIFT > si_mem_available())
+		return -ENOMEM;
 	return vm_mmap(NULL, address, len, prot,
 		       MAP_PRIVATE | MAP_ANONYMOUS | flags, 0);
 }

@@ -13,6 +13,7 @@
 #include <linux/sched/stat.h>
 #include <linux/sched/task.h>
 #include <linux/signal.h>
+#include <linux/timer.h>
 
 #include "remotevm.h"
 
@@ -215,37 +216,46 @@ static int remotevm_lock_target(struct remotevm_context *ctx)
 	return 1;
 }
 
-static bool remotevm_process_exited(struct pid *tgid)
+/* How often a request's worker looks at its target: see below. */
+#define REMOTEVM_TARGET_WATCH	(HZ / 10)
+
+/* Whether the target is on its way out: killed, exiting or exec'ing. */
+static bool remotevm_process_leaving(struct pid *tgid)
 {
 	struct task_struct *leader;
-	bool exited;
+	bool leaving;
 
 	rcu_read_lock();
 	leader = pid_task(tgid, PIDTYPE_TGID);
-	exited = !leader || !atomic_read(&leader->signal->live);
+	leaving = !leader ||
+		  (READ_ONCE(leader->signal->flags) & SIGNAL_GROUP_EXIT) ||
+		  READ_ONCE(leader->signal->group_exec_task) ||
+		  !atomic_read(&leader->signal->live);
 	rcu_read_unlock();
-	return exited;
+	return leaving;
 }
 
 /*
- * Woken with the pidfd waiters of the target: when its last thread has
- * exited, the request the worker executes gets SIGKILL, as remotevm_abort()
- * sends. vm_mmap() populates a commit into an mlockall(MCL_FUTURE) target
- * until it is done or the caller has a fatal signal: in an mm that no
- * process owns any longer, no OOM kill would ever stop it.
+ * Every REMOTEVM_TARGET_WATCH while a request executes: once the target
+ * is leaving, the worker gets SIGKILL, as remotevm_abort() sends.
+ * vm_mmap() populates a commit into an mlockall(MCL_FUTURE) target until
+ * done or until its caller has a fatal signal. Without this the worker
+ * went on populating for a killed target, holding its mmap lock, which
+ * kept the target from ever exiting: no OOM kill could stop either.
  */
-static int remotevm_target_exit_wake(struct wait_queue_entry *wait,
-				     unsigned int mode, int sync, void *key)
+static void remotevm_watch_target(struct timer_list *timer)
 {
-	struct remotevm_record *record = wait->private;
+	struct remotevm_record *record = from_timer(record, timer, target_watch);
 
-	if (remotevm_process_exited(record->target_exit_pid)) {
-		spin_lock(&record->executing_lock);
-		if (record->executing)
-			send_sig(SIGKILL, record->worker->task, 1);
-		spin_unlock(&record->executing_lock);
-	}
-	return 0;
+	if (remotevm_process_leaving(record->watched))
+		send_sig(SIGKILL, record->worker->task, 1);
+	else
+		mod_timer(timer, jiffies + REMOTEVM_TARGET_WATCH);
+}
+
+void remotevm_watch_init(struct remotevm_record *record)
+{
+	timer_setup(&record->target_watch, remotevm_watch_target, 0);
 }
 
 /* One request, under the lock that serialises every handle on this mm. */
@@ -253,7 +263,6 @@ static int remotevm_execute(struct remotevm_context *ctx,
 			    struct remotevm_request *req)
 {
 	struct remotevm_record *record = ctx->record;
-	struct pid *tgid = ctx->handle->pid;
 	int ret;
 
 	/* Each time: the target may have changed them since the last one. */
@@ -261,15 +270,13 @@ static int remotevm_execute(struct remotevm_context *ctx,
 	mutex_lock(&record->lock);
 	WRITE_ONCE(record->busy_worker, current);
 	record->clobbered = false;
-	record->target_exit_pid = tgid;
-	init_waitqueue_func_entry(&record->target_exit, remotevm_target_exit_wake);
-	record->target_exit.private = record;
-	add_wait_queue(&tgid->wait_pidfd, &record->target_exit);
-	/* It may have exited before we listened. */
-	if (remotevm_process_exited(tgid))
+	record->watched = ctx->handle->pid;
+	if (remotevm_process_leaving(record->watched))
 		send_sig(SIGKILL, current, 1);
+	else
+		mod_timer(&record->target_watch, jiffies + REMOTEVM_TARGET_WATCH);
 	ret = req->fn(ctx, req->arg);
-	remove_wait_queue(&tgid->wait_pidfd, &record->target_exit);
+	del_timer_sync(&record->target_watch);
 	WRITE_ONCE(record->busy_worker, NULL);
 	mutex_unlock(&record->lock);
 	return ret;

@@ -150,6 +150,21 @@ static void *flip_page(void *arg)
 	return NULL;
 }
 
+/* For ever: the mmap lock, taken for writing again and again. */
+static void *churn_mmap_lock(void *arg)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	(void)arg;
+	for (;;) {
+		void *p = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED)
+			munmap(p, page);
+	}
+	return NULL;
+}
+
 static int serve(void);
 
 /* Serves commands once the thread that did until now has exited. */
@@ -328,6 +343,16 @@ static int serve(void)
 			}
 			/* The successor answers, once this thread is gone. */
 			pthread_exit(NULL);
+		}
+		case 'B': {	/* B: a thread maps and unmaps for ever */
+			pthread_t thread;
+
+			errno = pthread_create(&thread, NULL, churn_mmap_lock, NULL);
+			if (errno)
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
 		}
 		case 'V': {	/* V addr: a thread flips the page at addr (flip_page) */
 			pthread_t thread;
