@@ -22,6 +22,40 @@
 #include "rvm.h"
 #include "target.h"
 
+/*
+ * Whether a range holds data is read page by page, which faults in the
+ * zero page and a page table per 2 MiB: past 64 MiB a range that was ever
+ * written is taken to hold data, unread (remotevm-fuzz filled a guest's
+ * memory with page tables, protecting a huge range).
+ */
+TEST_F(attached, protect_of_a_huge_written_range_is_ebusy_without_reading_it)
+{
+	const uint64_t size = 1ULL << 37;
+	long pte_before, pte_after;
+	double started;
+	uint64_t addr;
+	char byte = 0;	/* written, so maybe data; all zero, so read it all */
+	int mem;
+
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, size, COMMIT | RESERVE,
+			       REMOTEVM_PAGE_READONLY, &addr));
+	mem = proc_mem_open(self->t.pid, O_RDWR);
+	ASSERT_LE(0, mem);
+	ASSERT_EQ(1, pwrite(mem, &byte, 1, (off_t)addr));
+	close(mem);
+	pte_before = proc_status_field(self->t.pid, "VmPTE");
+	started = now();
+	EXPECT_EQ(-EBUSY, rvm_protect(self->dev, addr, size, RW, 0, NULL));
+	EXPECT_EQ(-E2BIG, rvm_protect(self->dev, addr, size, RW,
+				      REMOTEVM_PROTECT_COPY, NULL));
+	EXPECT_GT(5.0, now() - started);
+	pte_after = proc_status_field(self->t.pid, "VmPTE");
+	EXPECT_GT(64, pte_after - pte_before) {
+		TH_LOG("page tables grew by %ld kB", pte_after - pte_before);
+	}
+	EXPECT_EQ(0, rvm_free(self->dev, addr, 0, RELEASE));
+}
+
 TEST_F(attached, decommit_returns_pages_to_reserved)
 {
 	uint64_t res;
