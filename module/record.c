@@ -99,12 +99,24 @@ bool remotevm_all_committed(struct remotevm_record *record,
 	       state_end >= end;
 }
 
+/*
+ * Takes @a out of the tree, for certain: an erase can need a new node, and
+ * mtree_erase() gives up silently when it cannot get one, which left a
+ * freed allocation in the tree (KASAN, with failslab, under remotevm-fuzz).
+ */
+static void remotevm_allocation_unlink(struct remotevm_record *record,
+				       struct remotevm_allocation *a)
+{
+	mtree_store_range(&record->allocations, a->start, a->end - 1, NULL,
+			  GFP_KERNEL | __GFP_NOFAIL);
+}
+
 void remotevm_allocation_forget(struct remotevm_record *record,
 				struct remotevm_allocation *a)
 {
 	/* Best effort: the next allocation here sets its own state anyway. */
 	remotevm_set_committed(record, a->start, a->end, false);
-	mtree_erase(&record->allocations, a->start);
+	remotevm_allocation_unlink(record, a);
 	kfree(a);
 	if (!--record->nr_allocations) {
 		WRITE_ONCE(record->lowest, 0);
@@ -252,7 +264,7 @@ int remotevm_record_add(struct remotevm_context *ctx,
 	if (!ret && !record->nr_allocations) {
 		ret = remotevm_record_pin(ctx);
 		if (ret)
-			mtree_erase(&record->allocations, start);
+			remotevm_allocation_unlink(record, a);
 	}
 	if (ret) {
 		kfree(a);
