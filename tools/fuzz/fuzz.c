@@ -474,6 +474,9 @@ static void fault_setup(void)
 		fault_attr(fault_dirs[i], "times", times);
 		fault_attr(fault_dirs[i], "space", "0");
 		fault_attr(fault_dirs[i], "verbose", "2");
+		/* Stacks for the call sites: a sample, or the console is flooded. */
+		fault_attr(fault_dirs[i], "verbose_ratelimit_interval_ms", "1000");
+		fault_attr(fault_dirs[i], "verbose_ratelimit_burst", "50");
 		fault_attr(fault_dirs[i], "ignore-gfp-wait", "N");
 	}
 	fault_attr(fault_dirs[1], "ignore-gfp-highmem", "N");
@@ -484,30 +487,41 @@ static void fault_setup(void)
 	fault_injection = true;
 }
 
+static void make_it_fail(const char *path, bool on)
+{
+	int tries;
+
+	/* Turning it off can itself fail, while it is on. */
+	for (tries = 0; write_line(path, on ? "1" : "0") && tries < 1000; tries++)
+		;
+}
+
 /*
- * make-it-fail for this thread and for the target's worker, or off. The
- * worker's first: turning this thread's off can itself fail while it is on.
+ * make-it-fail for this thread and for the target's worker, or off: off
+ * for this thread first, which then looks for nothing with it on.
  */
 static void fault_arm(bool on)
 {
-	pid_t worker = worker_of(fz.target);
+	static pid_t worker;
 	char path[64];
-	int tries;
 
+	if (on)
+		worker = worker_of(fz.target);
+	else
+		make_it_fail("/proc/thread-self/make-it-fail", false);
 	if (worker > 0) {
 		snprintf(path, sizeof(path), "/proc/%d/make-it-fail", worker);
-		for (tries = 0; write_line(path, on ? "1" : "0") && tries < 1000; tries++)
-			;
+		make_it_fail(path, on);
 	}
-	for (tries = 0; write_line("/proc/thread-self/make-it-fail", on ? "1" : "0") &&
-			tries < 1000; tries++)
-		;
+	if (on)
+		make_it_fail("/proc/thread-self/make-it-fail", true);
 }
 
 static bool skipped_frame(const char *fn)
 {
 	static const char *const skip[] = {
-		"dump_stack", "show_stack", "fail_dump", "should_fail", "__should_fail",
+		"dump_stack", "dump_stack_lvl", "show_stack", "fail_dump", "should_fail",
+		"should_fail_ex", "__should_fail", "__kmem_cache_alloc_node",
 		"should_failslab", "__should_failslab", "should_fail_alloc_page",
 		"should_fail_usercopy", "slab_pre_alloc_hook", "kmem_cache_alloc",
 		"__kmem_cache_alloc", "kmalloc", "__kmalloc", "kvmalloc", "kzalloc",
@@ -789,7 +803,7 @@ static void report(double seconds)
 	       "maps unchanged)\n", tool.checks, tool.calm_ops, tool.calm_failed);
 	if (fault_injection) {
 		printf("fuzz: faults injected: %ld in %lu ops, at %u distinct call sites "
-		       "(%u in remotevm)\n", fault_count(), tool.faults_ops,
+		       "in the stacks sampled (%u in remotevm)\n", fault_count(), tool.faults_ops,
 		       tool.nr_sites, tool.remotevm_sites);
 		for (i = 0; i < tool.nr_sites; i++)
 			printf("fuzz:   site %s\n", tool.sites[i]);
