@@ -127,15 +127,13 @@ const char *task_wchan(pid_t pid, char *buf, int len)
 	return n > 0 ? buf : "?";
 }
 
-long proc_status_field(pid_t pid, const char *name)
+long proc_file_field(const char *path, const char *name)
 {
-	char path[64], line[256];
+	char line[256];
 	size_t len = strlen(name);
 	long value = -1;
-	FILE *f;
+	FILE *f = fopen(path, "re");
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -145,6 +143,14 @@ long proc_status_field(pid_t pid, const char *name)
 		}
 	fclose(f);
 	return value;
+}
+
+long proc_status_field(pid_t pid, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return proc_file_field(path, name);
 }
 
 int64_t proc_run_delay(pid_t pid)

@@ -419,20 +419,6 @@ TEST_F_TIMEOUT(target, protect_copy_never_writes_into_the_image_after_exec, 90)
 /* ------------------------------------------------------------------ */
 
 /* The guest has 2 GiB: committing 4 GiB fails the overcommit heuristic. */
-static long meminfo_kb(const char *field)
-{
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)) && line[strlen(field)] == ':')
-			kb = atol(line + strlen(field) + 1);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 struct populating_commit {
 	int dev;
 	uint64_t size;
@@ -466,7 +452,7 @@ TEST_F_TIMEOUT(target, commit_into_a_locked_target_stops_when_it_is_killed, 120)
 		.dev = self->dev,
 	};
 	double deadline, killed_at;
-	long start = meminfo_kb("MemAvailable"), available, lowest;
+	long start = proc_file_field("/proc/meminfo", "MemAvailable"), available, lowest;
 	pthread_t thread;
 
 	/* Within what the module lets be populated, far more than 64 MiB. */
@@ -477,7 +463,8 @@ TEST_F_TIMEOUT(target, commit_into_a_locked_target_stops_when_it_is_killed, 120)
 	ASSERT_EQ(0, pthread_create(&thread, NULL, commit_everything, &c));
 	/* Killed once the populate is under way: 64 MiB in. */
 	deadline = now() + 30;
-	while (meminfo_kb("MemAvailable") > start - 65536 && now() < deadline &&
+	while (proc_file_field("/proc/meminfo", "MemAvailable") > start - 65536 &&
+	       now() < deadline &&
 	       !__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
 		usleep(1000);
 	ASSERT_EQ(0, __atomic_load_n(&c.done, __ATOMIC_ACQUIRE)) {
@@ -485,13 +472,13 @@ TEST_F_TIMEOUT(target, commit_into_a_locked_target_stops_when_it_is_killed, 120)
 		       (unsigned long long)c.size >> 20, c.ret);
 	}
 	killed_at = now();
-	available = meminfo_kb("MemAvailable");
+	available = proc_file_field("/proc/meminfo", "MemAvailable");
 	lowest = available;
 	kill(self->t.pid, SIGKILL);
 	/* Given up at 256 MiB more: the guest is to survive the old module. */
 	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) && now() < killed_at + 5 &&
 	       available - lowest < 256 * 1024) {
-		long kb = meminfo_kb("MemAvailable");
+		long kb = proc_file_field("/proc/meminfo", "MemAvailable");
 
 		if (kb < lowest)
 			lowest = kb;
