@@ -11,6 +11,9 @@
 #                            in build/kselftest-install (run_kselftest.sh)
 #   make check [KERNELS=..]  selftests in a guest per kernel (6.1 6.12 debug)
 #   make demo                a guest that loads the module and uses it
+#   make fuzz                the fuzzer in a guest per kernel (tools/fuzz)
+#   make coverage            the module's line and branch coverage under
+#                            the selftests and fault injection
 
 KERNELS ?= 6.1 6.12 debug
 BUILD ?= $(CURDIR)/build
@@ -45,7 +48,7 @@ SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test
 	libremotevm_compat_test remotevm_target remotevm_target32)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
-.PHONY: all module selftests kselftest tools examples deps check demo clean install
+.PHONY: all module selftests kselftest tools examples deps check demo coverage clean install
 all: module userlib selftests tools examples
 
 
@@ -138,6 +141,9 @@ check: userlib selftests tools examples kselftest
 
 demo: selftests tools
 	testing/demo/run
+
+coverage: userlib selftests tools examples kselftest
+	testing/coverage/run
 
 clean:
 	rm -rf $(BUILD)
