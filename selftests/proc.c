@@ -137,7 +137,7 @@ long proc_file_field(const char *path, const char *name)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':') {
+		if (!strncmp(line, name, len) && (line[len] == ':' || line[len] == ' ')) {
 			value = strtol(line + len + 1, NULL, 10);
 			break;
 		}

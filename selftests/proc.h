@@ -50,7 +50,10 @@ int task_is_kthread(pid_t pid);
 /* Where a task sleeps (/proc/PID/wchan) into @buf, or "?": for a log. */
 const char *task_wchan(pid_t pid, char *buf, int len);
 
-/* A numeric field "name:   value" of @path (/proc/meminfo), or -1. */
+/*
+ * A numeric field "name:   value" of @path (/proc/meminfo), or "name value"
+ * (a cgroup's memory.events), or -1.
+ */
 long proc_file_field(const char *path, const char *name);
 
 /* A numeric field "name:   value" of /proc/PID/status, or -1. */

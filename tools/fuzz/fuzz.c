@@ -6,7 +6,9 @@
  * (the interleaving of threads and target is the scheduler's).
  *
  * Rounds: several threads send random operations on several handles to
- * one target (targets.c) that churns its own mappings meanwhile; then,
+ * one target (target.c) that churns its own mappings meanwhile, or is held
+ * still from outside (SIGSTOP, ptrace, the cgroup freezer) or squeezed by
+ * a tight memcg; then,
  * with the target holding still, the tool checks QUERY and REGIONS against
  * /proc/PID/maps and sends single operations whose failure must leave the
  * target's maps as they were, with fault injection on, if the kernel has
@@ -29,6 +31,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +39,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +57,14 @@
 #define CALM_OPS	40
 #define FAULT_SITES	512
 
+/*
+ * What holds the target still from outside for a whole round, its threads
+ * and mm under the module all the while: the stop signal, a ptrace
+ * interrupt, the cgroup freezer; or a memcg so tight that what the target
+ * and the module's commits touch ends in OOM kills.
+ */
+enum hold { HOLD_NONE, HOLD_SIGSTOP, HOLD_PTRACE, HOLD_FREEZER, HOLD_MEMCG };
+
 static struct {
 	uint64_t seed, ops;
 	unsigned int threads, round;
@@ -63,7 +76,7 @@ static struct {
 	int handles[HANDLES];
 	FILE *target_out;	/* the target's stdout: hello, paused, resumed */
 	unsigned long targets, kills, execs, exits, reopens, forks, passes, unloads;
-	unsigned long calm_ops, calm_failed, checks;
+	unsigned long calm_ops, calm_failed, checks, holds[HOLD_MEMCG + 1];
 	unsigned long faults_ops, faults_injected;
 	char *sites[FAULT_SITES];
 	unsigned int nr_sites, remotevm_sites;
@@ -179,9 +192,10 @@ static void target_start(struct rng *r)
 static bool target_gone(bool wait)
 {
 	int status;
-	pid_t pid = waitpid(fz.target, &status, wait ? 0 : WNOHANG);
+	/* __WALL: while the tool traces it, its stops are reported too. */
+	pid_t pid = waitpid(fz.target, &status, __WALL | (wait ? 0 : WNOHANG));
 
-	if (pid <= 0)
+	if (pid <= 0 || WIFSTOPPED(status))
 		return false;
 	if (WIFEXITED(status) && (WEXITSTATUS(status) == TARGET_DATA_LOST ||
 				  WEXITSTATUS(status) == TARGET_FAULTED))
@@ -245,6 +259,8 @@ struct worker {
 };
 
 static struct worker workers[THREADS_MAX];
+/* Posted by each thread as it finishes: the round ends without a poll. */
+static sem_t round_done;
 
 static uint64_t now_ns(void)
 {
@@ -290,22 +306,32 @@ static void *work(void *arg)
 		run_op(&w->rng, &w->ft, kind, fd);
 		__atomic_store_n(&w->started_ns, 0, __ATOMIC_RELEASE);
 	}
+	sem_post(&round_done);
 	return NULL;
 }
 
 /* Liveness: an op in flight longer than the stall limit ends the run. */
 static void watch(void)
 {
-	unsigned int i, running;
+	unsigned int i, running = opt.threads;
 
-	do {
-		usleep(200000);
-		running = 0;
+	while (running) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		if (!sem_timedwait(&round_done, &until)) {
+			running--;
+			continue;
+		}
 		for (i = 0; i < opt.threads; i++) {
 			struct worker *w = &workers[i];
 			uint64_t started = __atomic_load_n(&w->started_ns, __ATOMIC_ACQUIRE);
 
-			running += w->done < w->ops;
 			if (started && now_ns() - started > opt.stall_seconds * 1e9) {
 				fuzz_fail(&w->ft, "%s stalled for over %.0f s",
 					  op_names[w->kind], opt.stall_seconds);
@@ -318,7 +344,96 @@ static void watch(void)
 				exit(1);
 			}
 		}
-	} while (running);
+	}
+}
+
+#define FUZZ_CGROUP	"/sys/fs/cgroup/remotevm-fuzz"
+
+static bool cgroup_enter(pid_t pid, const char *max)
+{
+	char value[16];
+
+	if (max)
+		write_line("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	if (mkdir(FUZZ_CGROUP, 0755) && errno != EEXIST)
+		return false;
+	snprintf(value, sizeof(value), "%d", pid);
+	/* No memory controller in this guest: then no memcg hold either. */
+	if (max && write_line(FUZZ_CGROUP "/memory.max", max))
+		return false;
+	return !write_line(FUZZ_CGROUP "/cgroup.procs", value);
+}
+
+static enum hold hold_start(struct rng *r)
+{
+	pid_t pid = fz.target;
+	enum hold hold = (enum hold)rng_below(r, 10);
+
+	switch (hold) {
+	case HOLD_SIGSTOP:
+		if (!kill(pid, SIGSTOP))
+			break;
+		return HOLD_NONE;
+	case HOLD_PTRACE:
+		if (!ptrace(PTRACE_SEIZE, pid, 0, 0) && !ptrace(PTRACE_INTERRUPT, pid, 0, 0))
+			break;
+		return HOLD_NONE;
+	case HOLD_FREEZER:
+		if (cgroup_enter(pid, NULL) && !write_line(FUZZ_CGROUP "/cgroup.freeze", "1"))
+			break;
+		return HOLD_NONE;
+	case HOLD_MEMCG:
+		if (cgroup_enter(pid, "4M"))
+			break;
+		return HOLD_NONE;
+	default:
+		return HOLD_NONE;
+	}
+	tool.holds[hold]++;
+	return hold;
+}
+
+/* The ptrace stop to detach from, unless the target died meanwhile. */
+static void ptrace_release(pid_t pid)
+{
+	siginfo_t info = { 0 };
+
+	while (!waitid(P_PID, pid, &info, WSTOPPED | WEXITED | WNOWAIT | __WALL) &&
+	       (info.si_code == CLD_TRAPPED || info.si_code == CLD_STOPPED)) {
+		int status, sig;
+
+		waitpid(pid, &status, __WALL);
+		sig = WSTOPSIG(status);
+		/* An interrupt's stop passes no signal on; a signal's stop does. */
+		if (!ptrace(PTRACE_DETACH, pid, 0,
+			    status >> 16 == PTRACE_EVENT_STOP || sig == SIGTRAP ? 0 : sig))
+			return;
+	}
+}
+
+static void hold_end(enum hold hold)
+{
+	pid_t pid = fz.target;
+	char value[16];
+
+	switch (hold) {
+	case HOLD_SIGSTOP:
+		kill(pid, SIGCONT);
+		break;
+	case HOLD_PTRACE:
+		ptrace_release(pid);
+		break;
+	case HOLD_FREEZER:
+		write_line(FUZZ_CGROUP "/cgroup.freeze", "0");
+		/* fall through */
+	case HOLD_MEMCG:
+		snprintf(value, sizeof(value), "%d", pid);
+		write_line("/sys/fs/cgroup/cgroup.procs", value);
+		write_line(FUZZ_CGROUP "/memory.max", "max");
+		break;
+	case HOLD_NONE:
+		break;
+	}
 }
 
 static void round_run(unsigned int round)
@@ -609,10 +724,17 @@ static bool target_ask(int sig, const char *answer)
 	return target_line(line, sizeof(line)) && !strncmp(line, answer, strlen(answer));
 }
 
-/* A failed single op leaves the target's maps exactly as they were. */
+/*
+ * A failed single op leaves the target's maps exactly as they were. A batch
+ * is the exception: the ops before the one that failed stay done. Every
+ * kind runs here, so that injected faults reach every allocation site
+ * (ATTACH opens a fresh handle too).
+ */
 static void calm_op(struct rng *r, struct fuzz_thread *ft)
 {
-	static const enum op_kind kinds[] = { OP_ALLOC, OP_FREE, OP_PROTECT, OP_READ };
+	static const enum op_kind kinds[] = {
+		OP_ALLOC, OP_FREE, OP_PROTECT, OP_READ, OP_QUERY, OP_REGIONS, OP_BATCH, OP_ATTACH,
+	};
 	enum op_kind kind = kinds[rng_below(r, sizeof(kinds) / sizeof(kinds[0]))];
 	int before = maps_read(maps_before, MAPS_MAX), after, i;
 	bool faulty = fault_injection && rng_chance(r, 50);
@@ -626,7 +748,7 @@ static void calm_op(struct rng *r, struct fuzz_thread *ft)
 		tool.faults_ops++;
 	}
 	tool.calm_ops++;
-	if (!ret || before <= 0)
+	if (!ret || before <= 0 || kind == OP_BATCH)
 		return;
 	tool.calm_failed++;
 	after = maps_read(maps_after, MAPS_MAX);
@@ -799,6 +921,10 @@ static void report(double seconds)
 	       "forked %lu, passed %lu, unloads tried %lu\n",
 	       tool.targets, tool.kills, tool.execs, tool.exits, tool.reopens,
 	       tool.forks, tool.passes, tool.unloads);
+	printf("fuzz: rounds with the target held: SIGSTOP %lu, ptrace %lu, frozen %lu, "
+	       "in a 4M memcg %lu (OOM kills %ld)\n", tool.holds[HOLD_SIGSTOP],
+	       tool.holds[HOLD_PTRACE], tool.holds[HOLD_FREEZER], tool.holds[HOLD_MEMCG],
+	       proc_file_field(FUZZ_CGROUP "/memory.events", "oom_kill"));
 	printf("fuzz: %lu consistency checks, %lu single ops on a still target (%lu failed, "
 	       "maps unchanged)\n", tool.checks, tool.calm_ops, tool.calm_failed);
 	if (fault_injection) {
@@ -858,12 +984,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rng.state = opt.seed;
 	setup_bad_pointers();
+	if (sem_init(&round_done, 0, 0))
+		die("sem_init");
 	fault_setup();
 	target_start(&rng);
 	handles_open(&rng);
 	started = now();
 	for (round = 0; done < opt.ops; round++) {
+		enum hold hold = hold_start(&rng);
+
 		round_run(round);
+		hold_end(hold);
 		done += (unsigned long)opt.threads * opt.round;
 		between_rounds(&rng);
 	}

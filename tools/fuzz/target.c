@@ -31,7 +31,6 @@
 
 struct own {
 	uint64_t start, len;
-	bool readonly;
 };
 
 static struct {
@@ -161,7 +160,13 @@ static void touch_own(int i)
 	case 1:	/* read-only and back: still readable, still the same */
 		if (!mprotect(p, o->len, PROT_READ)) {
 			check(o->start, o->len);
-			mprotect(p, o->len, PROT_READ | PROT_WRITE);
+			/*
+			 * Splitting and merging VMAs allocates, which a tight
+			 * memcg refuses until the tool lifts it: its pages
+			 * must be writable again before it fills them.
+			 */
+			while (mprotect(p, o->len, PROT_READ | PROT_WRITE))
+				usleep(1000);
 		}
 		break;
 	case 2:
