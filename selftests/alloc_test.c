@@ -118,6 +118,30 @@ TEST_F(attached, unsupported_flags_are_eopnotsupp_and_change_nothing)
 	EXPECT_STREQ(before, maps_snapshot(self->t.pid));
 }
 
+/*
+ * A page of a reservation that the target made accessible, wrote into and
+ * made PROT_NONE again holds its data (an anon_vma): committing over it
+ * would map fresh zeros there. The commit is refused and maps nothing.
+ */
+TEST_F(attached, commit_over_a_reserved_page_the_target_wrote_into_is_refused)
+{
+	char before[65536];
+	uint64_t addr;
+
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 4 * PAGE, RESERVE, RW, &addr));
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "O %llx %llx %x",
+			       (unsigned long long)addr + PAGE, PAGE, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, target_write(&self->t, addr + PAGE, PAGE, 0x5a));
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "O %llx %llx %x",
+			       (unsigned long long)addr + PAGE, PAGE, PROT_NONE));
+	strcpy(before, maps_snapshot(self->t.pid));
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_alloc(self->dev, addr, 4 * PAGE, COMMIT, RW, NULL));
+	EXPECT_STREQ(before, maps_snapshot(self->t.pid));
+	ASSERT_EQ(0, target_do(&self->t, NULL, 0, "O %llx %llx %x",
+			       (unsigned long long)addr + PAGE, PAGE, PROT_READ));
+	EXPECT_EQ(0x5a, target_read(&self->t, addr + PAGE, PAGE));
+}
+
 TEST_F(attached, invalid_requests_are_einval_and_change_nothing)
 {
 	char before[65536];

@@ -263,4 +263,40 @@ TEST_F(attached, batch_accepts_larger_ops_with_zero_tails)
 	EXPECT_EQ(E2BIG, errno);
 }
 
+/*
+ * A target holds at most 65536 allocations (doc/design.md): one more is
+ * ENOMEM and maps nothing, and freeing one makes room again. Batches of
+ * like reservations fill it, one vm_mmap per batch; once, not per worker
+ * mode, as it takes a while on the debug kernel.
+ */
+TEST_F_TIMEOUT(unattached, allocations_past_the_per_target_limit_are_enomem, 300)
+{
+	enum { LIMIT = 65536, BATCH = 1024 };
+	static struct remotevm_op ops[BATCH];
+	static char before[65536];
+	uint32_t completed, i, n;
+	uint64_t addr;
+
+	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	for (n = 0; n < LIMIT / BATCH; n++) {
+		for (i = 0; i < BATCH; i++)
+			ops[i] = alloc_op(0, PAGE, RESERVE);
+		ASSERT_EQ(0, rvm_batch(self->dev, ops, BATCH, &completed));
+		ASSERT_EQ(BATCH, completed);
+	}
+	strcpy(before, maps_snapshot(self->t.pid));
+	EXPECT_EQ(-ENOMEM, rvm_alloc(self->dev, 0, PAGE, RESERVE, RW, NULL));
+	EXPECT_EQ(-ENOMEM, rvm_alloc(self->dev, 0, PAGE, COMMIT | RESERVE, RW, NULL));
+	ops[0] = alloc_op(0, PAGE, RESERVE);
+	ops[1] = alloc_op(0, PAGE, RESERVE);
+	EXPECT_EQ(-ENOMEM, rvm_batch(self->dev, ops, 2, &completed));
+	EXPECT_EQ(0, completed);
+	EXPECT_STREQ(before, maps_snapshot(self->t.pid));
+
+	addr = ops[BATCH - 1].alloc.allocated_address;
+	ASSERT_EQ(0, rvm_free(self->dev, addr, 0, RELEASE));
+	EXPECT_EQ(0, rvm_alloc(self->dev, 0, PAGE, RESERVE, RW, NULL));
+	EXPECT_EQ(-ENOMEM, rvm_alloc(self->dev, 0, PAGE, RESERVE, RW, NULL));
+}
+
 TEST_HARNESS_MAIN

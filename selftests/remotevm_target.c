@@ -270,6 +270,13 @@ static int serve(void)
 			else
 				printf("ok\n");
 			break;
+		case 'O':	/* O addr len prot: mprotect */
+			sscanf(line + 1, "%llx %llx %llx", &a, &b, &c);
+			if (mprotect((void *)(uintptr_t)a, b, (int)c))
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
 		case 'F':	/* F addr len: register with a userfaultfd nobody reads */
 			sscanf(line + 1, "%llx %llx", &a, &b);
 			if (uffd_register(a, b))
