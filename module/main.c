@@ -328,7 +328,12 @@ static int remotevm_ioctl_op(struct remotevm_handle *handle, u32 code,
 	if (ret || !(_IOC_DIR(cmd) & _IOC_READ))
 		return ret;
 	ret = remotevm_copy_out(uarg, usize, checked.op.reserved, size);
-	/* An allocation whose address the caller never learns is undone. */
+	/*
+	 * An allocation whose address the caller never learns is undone. The
+	 * unmap can fail for want of memory (a VMA split, a tree node; seen
+	 * under failslab): a few more tries, then the allocation stays
+	 * recorded, and goes with the handle if that releases on close.
+	 */
 	if (ret && checked.execute == remotevm_reserve) {
 		struct remotevm_checked_op release = {
 			.op.code = REMOTEVM_OP_FREE,
@@ -336,10 +341,12 @@ static int remotevm_ioctl_op(struct remotevm_handle *handle, u32 code,
 			.op.free.free_type = REMOTEVM_MEM_RELEASE,
 			.execute = remotevm_release,
 		};
+		int tries = 0;
 
 		list.ops = &release;
-		list.completed = 0;
-		remotevm_submit_ops(handle, &list);
+		do {
+			list.completed = 0;
+		} while (remotevm_submit_ops(handle, &list) == -ENOMEM && ++tries < 8);
 	}
 	return ret;
 }

@@ -253,7 +253,7 @@ static u32 remotevm_coalesce_reserves(struct remotevm_context *ctx,
 		count++;
 	if (count < 2 || check_mul_overflow(len, (unsigned long)count, &total) ||
 	    total > ctx->task_size ||
-	    ctx->record->nr_allocations + count > REMOTEVM_MAX_ALLOCATIONS)
+	    remotevm_record_full(ctx->record, count))
 		return 0;
 
 	addr = remotevm_map(0, total, ops[0].prot, commit ? 0 : MAP_NORESERVE);

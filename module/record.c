@@ -66,13 +66,18 @@ static void remotevm_record_unpin(struct remotevm_record *record)
 #define REMOTEVM_COMMITTED	xa_mk_value(1)
 
 /* Marks [start, end) committed or reserved. */
-int remotevm_set_committed(struct remotevm_record *record,
-			   unsigned long start, unsigned long end,
-			   bool committed)
+/*
+ * The record follows the mappings, after they changed: it must not fail
+ * then for want of memory (failslab made it, under remotevm-fuzz, and the
+ * undo could fail in turn). A few small tree nodes: __GFP_NOFAIL.
+ */
+void remotevm_set_committed(struct remotevm_record *record,
+			    unsigned long start, unsigned long end,
+			    bool committed)
 {
-	return mtree_store_range(&record->committed, start, end - 1,
-				 committed ? REMOTEVM_COMMITTED : NULL,
-				 GFP_KERNEL_ACCOUNT);
+	mtree_store_range(&record->committed, start, end - 1,
+			  committed ? REMOTEVM_COMMITTED : NULL,
+			  GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 }
 
 /* Whether @addr is committed, and where that state ends. */
@@ -238,29 +243,38 @@ static void remotevm_record_span(struct remotevm_record *record,
 		WRITE_ONCE(record->highest, end);
 }
 
+/* Whether @count more allocations would take the target past its limit. */
+bool remotevm_record_full(const struct remotevm_record *record,
+			  unsigned long count)
+{
+	return record->nr_allocations + count > REMOTEVM_MAX_ALLOCATIONS;
+}
+
+/*
+ * Records a range the caller has just mapped, after checking
+ * remotevm_record_full(). It must not fail for want of memory: undoing the
+ * mapping needs memory too, and when that vm_munmap() failed as well, the
+ * mapping stayed in the target with no record of it (remotevm-fuzz, with
+ * failslab). The entry and the tree nodes are small: __GFP_NOFAIL, as in
+ * remotevm_set_committed().
+ */
 int remotevm_record_add(struct remotevm_context *ctx,
 			unsigned long start, unsigned long len,
 			u32 protection, bool committed)
 {
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_NOFAIL;
 	struct remotevm_record *record = ctx->record;
-	struct remotevm_allocation *a;
+	struct remotevm_allocation *a = kzalloc(sizeof(*a), gfp);
 	int ret;
 
-	if (record->nr_allocations >= REMOTEVM_MAX_ALLOCATIONS)
-		return -ENOMEM;
-	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
-	if (!a)
-		return -ENOMEM;
 	a->start = start;
 	a->end = start + len;
 	a->owner = ctx->handle->id;
 	a->protection = protection;
 	remotevm_forget_overlapping(record, start, a->end);
 	remotevm_record_span(record, start, a->end);
-	ret = remotevm_set_committed(record, start, a->end, committed);
-	if (!ret)
-		ret = mtree_insert_range(&record->allocations, start, a->end - 1,
-					 a, GFP_KERNEL_ACCOUNT);
+	remotevm_set_committed(record, start, a->end, committed);
+	ret = mtree_insert_range(&record->allocations, start, a->end - 1, a, gfp);
 	if (!ret && !record->nr_allocations) {
 		ret = remotevm_record_pin(ctx);
 		if (ret)

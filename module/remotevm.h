@@ -224,9 +224,9 @@ extern const struct mmu_notifier_ops remotevm_record_ops;
 
 /* record.c */
 struct remotevm_record *remotevm_record_of(struct mmu_notifier *notifier);
-int remotevm_set_committed(struct remotevm_record *record,
-			   unsigned long start, unsigned long end,
-			   bool committed);
+void remotevm_set_committed(struct remotevm_record *record,
+			    unsigned long start, unsigned long end,
+			    bool committed);
 bool remotevm_committed_at(struct remotevm_record *record,
 			   unsigned long addr, unsigned long *state_end);
 bool remotevm_all_committed(struct remotevm_record *record,
@@ -235,6 +235,8 @@ void remotevm_allocation_forget(struct remotevm_record *record,
 				struct remotevm_allocation *a);
 struct remotevm_allocation *
 remotevm_allocation_at(struct remotevm_record *record, unsigned long addr);
+bool remotevm_record_full(const struct remotevm_record *record,
+			  unsigned long count);
 int remotevm_record_add(struct remotevm_context *ctx,
 			unsigned long start, unsigned long len,
 			u32 protection, bool committed);

@@ -241,6 +241,8 @@ int remotevm_reserve(struct remotevm_context *ctx,
 	unsigned long len, addr;
 	int ret;
 
+	if (remotevm_record_full(ctx->record, 1))
+		return -ENOMEM;
 	if (alloc->address)
 		addr = remotevm_reserve_at(ctx, alloc, checked->prot, flags, &len);
 	else
@@ -470,11 +472,8 @@ int remotevm_commit(struct remotevm_context *ctx,
 	if (ret)
 		return ret;
 	ret = remotevm_commit_runs(ctx, runs, checked->prot, scan.kept);
-	if (!ret) {
-		ret = remotevm_set_committed(ctx->record, start, end, true);
-		if (ret)
-			remotevm_uncommit_runs(ctx, runs, runs->nr, scan.kept);
-	}
+	if (!ret)
+		remotevm_set_committed(ctx->record, start, end, true);
 	kvfree(runs->span);
 	if (ret)
 		return ret;
@@ -580,11 +579,7 @@ int remotevm_decommit(struct remotevm_context *ctx,
 			     MAP_NORESERVE | kept);
 	if (ret)
 		return ret;
-	if (remotevm_set_committed(ctx->record, start, end, false)) {
-		/* Reserved pages the record calls committed are not ours to touch. */
-		remotevm_allocation_lose(ctx, start);
-		return -ENOMEM;
-	}
+	remotevm_set_committed(ctx->record, start, end, false);
 	return 0;
 }
 

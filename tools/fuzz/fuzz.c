@@ -75,7 +75,8 @@ static struct {
 static struct {
 	int handles[HANDLES];
 	FILE *target_out;	/* the target's stdout: hello, paused, resumed */
-	unsigned long targets, kills, execs, exits, reopens, forks, passes, unloads;
+	char exe32[4096];	/* the 32-bit build beside this one, or "" */
+	unsigned long targets, targets32, kills, execs, exits, reopens, forks, passes, unloads;
 	unsigned long calm_ops, calm_failed, checks, holds[HOLD_MEMCG + 1];
 	unsigned long faults_ops, faults_injected;
 	char *sites[FAULT_SITES];
@@ -161,6 +162,7 @@ static bool target_hello(void)
 
 static void target_start(struct rng *r)
 {
+	const char *exe;
 	char seed[32];
 	int out[2];
 	pid_t pid;
@@ -168,15 +170,17 @@ static void target_start(struct rng *r)
 	if (pipe2(out, O_CLOEXEC))
 		die("pipe");
 	snprintf(seed, sizeof(seed), "%llx", (unsigned long long)rng_next(r));
+	/* Every fourth target or so is the 32-bit build, where there is one. */
+	exe = rng_chance(r, 25) && tool.exe32[0] ? tool.exe32 : "/proc/self/exe";
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
 		dup2(out[1], 1);
-		execl("/proc/self/exe", "remotevm-fuzz", "--target", "churn", seed,
-		      (char *)NULL);
+		execl(exe, "remotevm-fuzz", "--target", "churn", seed, (char *)NULL);
 		_exit(1);
 	}
+	tool.targets32 += exe == tool.exe32;
 	close(out[1]);
 	tool.target_out = fdopen(out[0], "r");
 	if (!tool.target_out || !target_hello())
@@ -788,6 +792,7 @@ static void calm_phase(struct rng *r)
 static void child_uses_handle(struct rng *r)
 {
 	static struct fuzz_thread ft = { .index = -2 };
+	unsigned long failures = fz.failures;
 	pid_t pid = fork();
 	int i;
 
@@ -796,7 +801,8 @@ static void child_uses_handle(struct rng *r)
 	if (!pid) {
 		for (i = 0; i < 50; i++)
 			run_op(r, &ft, pick_op(r), tool.handles[rng_below(r, HANDLES)]);
-		_exit(fz.failures ? 1 : 0);
+		/* Its own failures, not the ones it inherited. */
+		_exit(fz.failures != failures);
 	}
 	tool.forks++;
 	if (waitpid(pid, &i, 0) == pid && (!WIFEXITED(i) || WEXITSTATUS(i)))
@@ -891,6 +897,19 @@ static void between_rounds(struct rng *r)
 
 /* ------------------------------------------------------------------ */
 
+static void find_exe32(void)
+{
+	ssize_t n = readlink("/proc/self/exe", tool.exe32, sizeof(tool.exe32) - 3);
+
+	if (n <= 0) {
+		tool.exe32[0] = 0;
+		return;
+	}
+	memcpy(tool.exe32 + n, "32", 3);
+	if (access(tool.exe32, X_OK))
+		tool.exe32[0] = 0;
+}
+
 static void setup_bad_pointers(void)
 {
 	char *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
@@ -917,9 +936,9 @@ static void report(double seconds)
 	for (i = 0; i < OP_KINDS; i++)
 		printf("fuzz:   %-8s %9lu sent, %9lu refused\n", op_names[i],
 		       fz.count[i], fz.failed[i]);
-	printf("fuzz: targets %lu (killed %lu, exec'd %lu, exited %lu), handles reopened %lu, "
-	       "forked %lu, passed %lu, unloads tried %lu\n",
-	       tool.targets, tool.kills, tool.execs, tool.exits, tool.reopens,
+	printf("fuzz: targets %lu (32-bit %lu, killed %lu, exec'd %lu, exited %lu), "
+	       "handles reopened %lu, forked %lu, passed %lu, unloads tried %lu\n",
+	       tool.targets, tool.targets32, tool.kills, tool.execs, tool.exits, tool.reopens,
 	       tool.forks, tool.passes, tool.unloads);
 	printf("fuzz: rounds with the target held: SIGSTOP %lu, ptrace %lu, frozen %lu, "
 	       "in a 4M memcg %lu (OOM kills %ld)\n", tool.holds[HOLD_SIGSTOP],
@@ -984,6 +1003,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rng.state = opt.seed;
 	setup_bad_pointers();
+	find_exe32();
 	if (sem_init(&round_done, 0, 0))
 		die("sem_init");
 	fault_setup();
