@@ -289,6 +289,40 @@ long proc_mem_read(pid_t pid, uint64_t addr, void *buf, uint64_t len)
 	return done || !len ? (long)done : -err;
 }
 
+int maps_merged(pid_t pid, struct mapping *maps, int max)
+{
+	char path[64], line[512];
+	int nr = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && nr < max) {
+		unsigned long long s, e, ino;
+		struct mapping m;
+		int name = 0;
+
+		/* Callers memcmp() mappings: no stray padding bytes. */
+		memset(&m, 0, sizeof(m));
+		if (sscanf(line, "%llx-%llx %4s %*s %*s %llu %n", &s, &e, m.perms,
+			   &ino, &name) < 4)
+			continue;
+		m.start = s;
+		m.end = e;
+		m.anon = !ino && (!name || line[name] == '\n' || !line[name]);
+		if (nr && m.anon && maps[nr - 1].anon && maps[nr - 1].end == m.start &&
+		    !strcmp(maps[nr - 1].perms, m.perms)) {
+			maps[nr - 1].end = m.end;
+			continue;
+		}
+		maps[nr++] = m;
+	}
+	fclose(f);
+	return nr;
+}
+
 char *maps_snapshot(pid_t pid)
 {
 	static char snap[2][65536];

@@ -8,6 +8,7 @@
 #ifndef REMOTEVM_SELFTESTS_PROC_H
 #define REMOTEVM_SELFTESTS_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -102,6 +103,20 @@ long proc_mem_read(pid_t pid, uint64_t addr, void *buf, uint64_t len);
 
 /* The target's /proc/PID/maps; two snapshots stay valid at a time. */
 char *maps_snapshot(pid_t pid);
+
+struct mapping {
+	uint64_t start, end;
+	char perms[5];
+	bool anon;
+};
+
+/*
+ * /proc/PID/maps into @maps, at most @max, with adjacent anonymous
+ * mappings of the same perms merged: a failed operation may leave a split
+ * the kernel did not merge back, which changes nothing for the process.
+ * Returns how many, or -1.
+ */
+int maps_merged(pid_t pid, struct mapping *maps, int max);
 
 /*
  * The mapping of process @pid that contains @addr: 0 with its perms

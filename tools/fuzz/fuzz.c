@@ -463,49 +463,6 @@ static void round_run(unsigned int round)
 /* The target holding still: consistency and failed ops                */
 /* ------------------------------------------------------------------ */
 
-struct mapping {
-	uint64_t start, end;
-	char perms[5];
-	bool anon;
-};
-
-/*
- * The target's maps with adjacent anonymous mappings of the same perms
- * merged: a failed op may leave a split the kernel did not merge back,
- * which changes nothing for the target.
- */
-static int maps_read(struct mapping *maps, int max)
-{
-	char path[64], line[512];
-	int nr = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", fz.target);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f) && nr < max) {
-		unsigned long long s, e, ino;
-		struct mapping m;
-		int name = 0;
-
-		if (sscanf(line, "%llx-%llx %4s %*s %*s %llu %n", &s, &e, m.perms,
-			   &ino, &name) < 4)
-			continue;
-		m.start = s;
-		m.end = e;
-		m.anon = !ino && (!name || line[name] == '\n' || !line[name]);
-		if (nr && m.anon && maps[nr - 1].anon && maps[nr - 1].end == m.start &&
-		    !strcmp(maps[nr - 1].perms, m.perms)) {
-			maps[nr - 1].end = m.end;
-			continue;
-		}
-		maps[nr++] = m;
-	}
-	fclose(f);
-	return nr;
-}
-
 static const struct mapping *maps_at(const struct mapping *maps, int nr, uint64_t addr)
 {
 	int i;
@@ -523,7 +480,7 @@ static struct mapping maps_before[MAPS_MAX], maps_after[MAPS_MAX];
 static void check_consistency(void)
 {
 	static struct remotevm_region regions[256];
-	int nr = maps_read(maps_before, MAPS_MAX), fd = tool.handles[0];
+	int nr = maps_merged(fz.target, maps_before, MAPS_MAX), fd = tool.handles[0];
 	uint64_t addr, end = fz.window + WINDOW_PAGES * PAGE;
 	struct remotevm_regions req = {
 		.start = fz.window,
@@ -740,7 +697,7 @@ static void calm_op(struct rng *r, struct fuzz_thread *ft)
 		OP_ALLOC, OP_FREE, OP_PROTECT, OP_READ, OP_QUERY, OP_REGIONS, OP_BATCH, OP_ATTACH,
 	};
 	enum op_kind kind = kinds[rng_below(r, sizeof(kinds) / sizeof(kinds[0]))];
-	int before = maps_read(maps_before, MAPS_MAX), after, i;
+	int before = maps_merged(fz.target, maps_before, MAPS_MAX), after, i;
 	bool faulty = fault_injection && rng_chance(r, 50);
 	long ret;
 
@@ -755,7 +712,7 @@ static void calm_op(struct rng *r, struct fuzz_thread *ft)
 	if (!ret || before <= 0 || kind == OP_BATCH)
 		return;
 	tool.calm_failed++;
-	after = maps_read(maps_after, MAPS_MAX);
+	after = maps_merged(fz.target, maps_after, MAPS_MAX);
 	if (after <= 0)
 		return;
 	for (i = 0; i < before && i < after; i++)
