@@ -356,7 +356,10 @@ int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
 /*
  * Maps [start, start + len) afresh over memory of a remotevm allocation;
  * on failure, the range is reserved again (or the allocation lost), never
- * left a hole that the record still covers.
+ * left a hole that the record still covers. A reservation is what a
+ * decommit asks for: if the refill made exactly that, the remap did not
+ * fail (found by the fault-injection sweep on 6.1, where the decommit
+ * reported ENOMEM with its pages decommitted).
  */
 static int remotevm_remap(struct remotevm_context *ctx, unsigned long start,
 			  unsigned long len, unsigned long prot,
@@ -366,9 +369,10 @@ static int remotevm_remap(struct remotevm_context *ctx, unsigned long start,
 
 	if (!IS_ERR_VALUE(addr))
 		return 0;
-	if (!remotevm_refill(ctx, start, start + len, PROT_NONE, MAP_NORESERVE))
-		remotevm_set_committed(ctx->record, start, start + len, false);
-	return (long)addr;
+	if (remotevm_refill(ctx, start, start + len, PROT_NONE, MAP_NORESERVE))
+		return (long)addr;
+	remotevm_set_committed(ctx->record, start, start + len, false);
+	return prot == PROT_NONE && flags == MAP_NORESERVE ? 0 : (long)addr;
 }
 
 struct remotevm_commit_scan {

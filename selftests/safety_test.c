@@ -879,6 +879,149 @@ TEST_F_TIMEOUT(target, release_racing_a_target_remap_reports_estale, 90)
 /* Nothing below 64 KiB (finding 5)                                   */
 /* ------------------------------------------------------------------ */
 
+
+/*
+ * The fuzz kernel's fault injection (make coverage runs every selftest
+ * there): the worker's n-th fallible call fails, for n = 1, 2, ... until
+ * an operation completes without reaching it. An operation that fails
+ * must leave the target's maps as they were: remotevm-fuzz found a
+ * decommit that failed after remapping.
+ */
+#define SWEEP_MAPS	512
+
+struct fault_sweep {
+	int dev;
+	pid_t target;
+	uint64_t base, fresh;
+	char nth[64];
+	struct mapping before[SWEEP_MAPS], after[SWEEP_MAPS];
+};
+
+static const char *const fault_knobs[][3] = {	/* file, for the sweep, after */
+	{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N", "Y" },
+	{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N", "Y" },
+	{ "/sys/kernel/debug/fail_page_alloc/min-order", "0", "1" },
+};
+
+static void fault_knobs_set(int column)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fault_knobs) / sizeof(fault_knobs[0]); i++)
+		write_line(fault_knobs[i][0], fault_knobs[i][column]);
+}
+
+/*
+ * Runs @op with the worker's n-th fallible call failing, for each n until
+ * @op succeeds without reaching it; @undo puts back what a success did.
+ * Returns the number of failures injected, or -1 after a failed @op
+ * changed the maps (reported with TH_LOG by the caller's asserts).
+ */
+static int fault_sweep(struct __test_metadata *_metadata, struct fault_sweep *fs,
+		       int (*op)(struct fault_sweep *fs),
+		       void (*undo)(struct fault_sweep *fs))
+{
+	char left[32];
+	int n, ret, nr;
+
+	for (n = 1; n < 1000; n++) {
+		nr = maps_merged(fs->target, fs->before, SWEEP_MAPS);
+		snprintf(left, sizeof(left), "%d", n);
+		if (write_line(fs->nth, left))
+			return -1;
+		ret = op(fs);
+		if (read_line(fs->nth, left, sizeof(left)))
+			return -1;
+		write_line(fs->nth, "0");
+		if (ret) {
+			int i = 0, after = maps_merged(fs->target, fs->after, SWEEP_MAPS);
+
+			while (i < nr && i < after &&
+			       !memcmp(&fs->before[i], &fs->after[i], sizeof(fs->after[i])))
+				i++;
+			EXPECT_EQ(nr, i) {
+				TH_LOG("failed with %d (the worker's call %d failing), and changed "
+				       "the target's maps at %#llx: %s, was %s", ret, n,
+				       (unsigned long long)fs->before[i].start,
+				       i < after ? fs->after[i].perms : "none", fs->before[i].perms);
+				return -1;
+			}
+			EXPECT_EQ(nr, after);
+			continue;
+		}
+		undo(fs);
+		if (atoi(left))
+			return n - 1;
+	}
+	return n;
+}
+
+static int sweep_alloc(struct fault_sweep *fs)
+{
+	return rvm_alloc(fs->dev, 0, 4 * PAGE, COMMIT | RESERVE, RW, &fs->fresh);
+}
+
+static void sweep_release(struct fault_sweep *fs)
+{
+	rvm_free(fs->dev, fs->fresh, 0, RELEASE);
+}
+
+/* Commit, decommit and protect work on the middle of fs->base. */
+static int sweep_commit(struct fault_sweep *fs)
+{
+	return rvm_alloc(fs->dev, fs->base + PAGE, 2 * PAGE, COMMIT, RW, NULL);
+}
+
+static int sweep_decommit(struct fault_sweep *fs)
+{
+	return rvm_free(fs->dev, fs->base + PAGE, 2 * PAGE, DECOMMIT);
+}
+
+static void sweep_undo_commit(struct fault_sweep *fs)
+{
+	sweep_decommit(fs);
+}
+
+static void sweep_undo_decommit(struct fault_sweep *fs)
+{
+	sweep_commit(fs);
+}
+
+static int sweep_protect(struct fault_sweep *fs)
+{
+	return rvm_protect(fs->dev, fs->base + PAGE, PAGE, REMOTEVM_PAGE_READONLY, 0, NULL);
+}
+
+static void sweep_unprotect(struct fault_sweep *fs)
+{
+	rvm_protect(fs->dev, fs->base + PAGE, PAGE, RW, 0, NULL);
+}
+
+TEST_F_TIMEOUT(target, failed_operations_under_fault_injection_change_no_mapping, 300)
+{
+	static struct fault_sweep fs;
+	pid_t worker;
+
+	if (access("/sys/kernel/debug/failslab", F_OK))
+		SKIP(return, "no fault injection in this kernel (the fuzz kernel has it)");
+	fs.dev = self->dev;
+	fs.target = self->t.pid;
+	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 4 * PAGE, COMMIT | RESERVE, RW, &fs.base));
+	worker = worker_of(self->t.pid);
+	ASSERT_LT(0, worker);
+	snprintf(fs.nth, sizeof(fs.nth), "/proc/%d/task/%d/fail-nth", worker, worker);
+	fault_knobs_set(1);
+
+	EXPECT_LT(0, fault_sweep(_metadata, &fs, sweep_alloc, sweep_release));
+	EXPECT_LT(0, fault_sweep(_metadata, &fs, sweep_decommit, sweep_undo_decommit));
+	ASSERT_EQ(0, sweep_decommit(&fs));
+	EXPECT_LT(0, fault_sweep(_metadata, &fs, sweep_commit, sweep_undo_commit));
+	ASSERT_EQ(0, sweep_commit(&fs));
+	EXPECT_LT(0, fault_sweep(_metadata, &fs, sweep_protect, sweep_unprotect));
+	fault_knobs_set(2);
+}
+
 /*
  * An explicit address rounds down to 64 KiB, so anything below it would
  * mean page 0 (the target is root, so mmap_min_addr would not stop it).
