@@ -65,11 +65,11 @@ static void remotevm_record_unpin(struct remotevm_record *record)
 
 #define REMOTEVM_COMMITTED	xa_mk_value(1)
 
-/* Marks [start, end) committed or reserved. */
 /*
- * The record follows the mappings, after they changed: it must not fail
- * then for want of memory (failslab made it, under remotevm-fuzz, and the
- * undo could fail in turn). A few small tree nodes: __GFP_NOFAIL.
+ * Marks [start, end) committed or reserved. The record follows the
+ * mappings, after they changed: it must not fail then for want of memory
+ * (failslab made it, under remotevm-fuzz, and the undo could fail in
+ * turn). A few small tree nodes: __GFP_NOFAIL.
  */
 void remotevm_set_committed(struct remotevm_record *record,
 			    unsigned long start, unsigned long end,
