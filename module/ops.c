@@ -315,21 +315,6 @@ static u32 remotevm_coalesce_releases(struct remotevm_context *ctx,
 	return count;
 }
 
-/*
- * Whether the last operation unmapped a range the target had taken back
- * meanwhile (see remotevm_record_invalidate()): -ESTALE, and a
- * warning, as memory the target mapped there may be gone.
- */
-static int remotevm_take_clobbered(struct remotevm_context *ctx)
-{
-	if (!ctx->record->clobbered)
-		return 0;
-	ctx->record->clobbered = false;
-	pr_warn_ratelimited("pid %d unmapped remotevm memory during an operation on it; what it mapped there since may be lost\n",
-			    task_tgid_nr(ctx->task));
-	return -ESTALE;
-}
-
 /* Executes the ops in order; stops at the first failure. */
 static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 {

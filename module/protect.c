@@ -78,13 +78,13 @@ static int remotevm_scan_committed(struct vm_area_struct *vma,
 static int remotevm_restore(struct remotevm_context *ctx,
 			    const struct remotevm_spans *old, unsigned long kept,
 			    unsigned long start, void *contents,
-			    unsigned long len)
+			    unsigned long len, bool emptied)
 {
 	int i, ret = 0;
 
 	for (i = 0; i < old->nr && ret >= 0; i++)
 		ret = remotevm_refill(ctx, old->span[i].start, old->span[i].end,
-				      old->span[i].prot, kept);
+				      old->span[i].prot, kept, emptied);
 	if (ret >= 0 && contents &&
 	    remotevm_access(ctx, start, contents, len, true)) {
 		remotevm_allocation_lose(ctx, start);
@@ -129,13 +129,14 @@ static int remotevm_protect_remap(struct remotevm_context *ctx,
 				  unsigned long start, unsigned long len,
 				  unsigned long prot, void *contents)
 {
-	unsigned long addr = remotevm_map(start, len, prot,
-					  MAP_FIXED | scan->kept);
+	bool emptied;
+	unsigned long addr = remotevm_map_over(ctx, start, len, prot,
+					       scan->kept, &emptied);
 	int ret;
 
 	if (IS_ERR_VALUE(addr)) {
 		ret = remotevm_restore(ctx, &scan->old, scan->kept, start,
-				       contents, len);
+				       contents, len, emptied);
 		return ret >= 0 ? (long)addr : ret;
 	}
 	/* Written into the mapping just made, in the mm the handle is bound to. */

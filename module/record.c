@@ -150,6 +150,39 @@ static void remotevm_record_release(struct mmu_notifier *notifier,
 	mutex_unlock(&record->lock);
 }
 
+/* Only the worker adds to the range, and only the worker takes it. */
+static void remotevm_clobbered_add(struct remotevm_record *record,
+				   unsigned long start, unsigned long end)
+{
+	if (record->clobbered_start == record->clobbered_end) {
+		record->clobbered_start = start;
+		record->clobbered_end = end;
+		return;
+	}
+	record->clobbered_start = min(record->clobbered_start, start);
+	record->clobbered_end = max(record->clobbered_end, end);
+}
+
+/*
+ * Whether the worker's last mm operation unmapped a range the target had
+ * taken back meanwhile (see remotevm_record_invalidate()): -ESTALE, and a
+ * warning naming the range, as memory the target mapped there may be
+ * gone. The range lets the target's owner match it to what it lost.
+ */
+int remotevm_take_clobbered(struct remotevm_context *ctx)
+{
+	struct remotevm_record *record = ctx->record;
+
+	if (record->clobbered_start == record->clobbered_end)
+		return 0;
+	pr_warn_ratelimited("pid %d unmapped remotevm memory during an operation on it; what it mapped at %#lx-%#lx since may be lost\n",
+			    task_tgid_nr(ctx->task), record->clobbered_start,
+			    record->clobbered_end);
+	record->clobbered_start = 0;
+	record->clobbered_end = 0;
+	return -ESTALE;
+}
+
 /*
  * An unmap by anyone but our worker (the target's munmap(), mremap() or
  * mmap(MAP_FIXED)) takes the range out of remotevm's hands. An unmap by
@@ -175,11 +208,13 @@ static int remotevm_record_invalidate(struct mmu_notifier *notifier,
 	    range->start >= READ_ONCE(record->highest))
 		return 0;
 	mtree_lock(&record->allocations);
+	if (ours)
+		record->worker_unmaps++;
 	mas_for_each(&mas, a, range->end - 1) {
 		if (!ours)
 			WRITE_ONCE(a->lost, true);
 		else if (READ_ONCE(a->lost))
-			record->clobbered = true;
+			remotevm_clobbered_add(record, range->start, range->end);
 	}
 	mtree_unlock(&record->allocations);
 	return 0;

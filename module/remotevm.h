@@ -80,7 +80,10 @@ struct remotevm_record {
 	struct mmu_notifier notifier;
 	struct mutex lock;		/* serialises operations on this mm */
 	struct task_struct *busy_worker; /* the worker holding the lock */
-	bool clobbered;			/* the worker unmapped a lost range */
+	/* Where the worker unmapped a lost range: empty if it did not. */
+	unsigned long clobbered_start, clobbered_end;
+	/* How many times the worker unmapped allocation memory (see remotevm_map_over()). */
+	unsigned long worker_unmaps;
 	struct maple_tree allocations;	/* start..end-1 -> allocation */
 	/*
 	 * Which pages of the allocations are committed (the others are
@@ -273,11 +276,16 @@ int remotevm_collect_spans(struct remotevm_context *ctx,
 				     unsigned long start,
 				     unsigned long end, void *arg),
 			   struct remotevm_spans *spans);
+int remotevm_take_clobbered(struct remotevm_context *ctx);
 void remotevm_allocation_lose(struct remotevm_context *ctx,
 			      unsigned long addr);
+unsigned long remotevm_map_over(struct remotevm_context *ctx,
+				unsigned long start, unsigned long len,
+				unsigned long prot, unsigned long flags,
+				bool *emptied);
 int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
 		    unsigned long end, unsigned long prot,
-		    unsigned long flags);
+		    unsigned long flags, bool emptied);
 int remotevm_reserve(struct remotevm_context *ctx,
 		     struct remotevm_checked_op *checked);
 int remotevm_commit(struct remotevm_context *ctx,

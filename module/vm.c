@@ -327,26 +327,50 @@ void remotevm_allocation_lose(struct remotevm_context *ctx,
 }
 
 /*
- * Maps @prot over [start, end) where nothing is mapped. After a failed
- * MAP_FIXED, 6.1's mmap_region() has already unmapped the range (it
- * unmaps before the accounting and VMA allocation that can fail), while
- * 6.12 puts the old mappings back on some failures. If the range is
- * neither empty nor still remotevm's as before (the target mapped
- * something there meanwhile), the allocation is given up: remotevm never
- * covers memory it does not hold. Returns 0 when it mapped the range, 1
- * when the old mappings are still there, -EADDRNOTAVAIL when the
- * allocation is lost.
+ * Maps @prot with MAP_FIXED over [start, start + len) of an allocation.
+ * When that fails, *@emptied says whether the kernel had unmapped the old
+ * mappings first: 6.1's mmap_region() always does (it unmaps before the
+ * accounting and the VMA allocation that can fail), 6.12's when it failed
+ * after clearing their page tables, and otherwise puts them back. The
+ * worker's own unmap is what our notifier counts. After it, whatever is
+ * in the range was mapped by the target, into the hole.
+ */
+unsigned long remotevm_map_over(struct remotevm_context *ctx,
+				unsigned long start, unsigned long len,
+				unsigned long prot, unsigned long flags,
+				bool *emptied)
+{
+	unsigned long unmaps = ctx->record->worker_unmaps;
+	unsigned long addr = remotevm_map(start, len, prot, flags | MAP_FIXED);
+
+	*emptied = ctx->record->worker_unmaps != unmaps;
+	return addr;
+}
+
+/*
+ * Maps @prot over [start, end) after a failed remotevm_map_over(), where
+ * nothing is mapped if it @emptied the range. If the range is neither
+ * empty nor still remotevm's as before (the target mapped something
+ * there meanwhile), the allocation is given up: remotevm never covers
+ * memory it does not hold. Returns 0 when it mapped the range, 1 when the
+ * old mappings are still there, -EADDRNOTAVAIL when the allocation is
+ * lost.
  */
 int remotevm_refill(struct remotevm_context *ctx, unsigned long start,
 		    unsigned long end, unsigned long prot,
-		    unsigned long flags)
+		    unsigned long flags, bool emptied)
 {
 	unsigned long addr = remotevm_map(start, end - start, prot,
 					  flags | MAP_FIXED_NOREPLACE);
 
 	if (!IS_ERR_VALUE(addr))
 		return 0;
-	if (addr == -EEXIST &&
+	/*
+	 * Mapped over since the remap emptied it: the target's own mapping,
+	 * which passes for remotevm's by its kind (found by remotevm-fuzz:
+	 * a later decommit turned a page of the target's PROT_NONE).
+	 */
+	if (addr == -EEXIST && !emptied &&
 	    !remotevm_walk(ctx->mm, start, end, remotevm_check_ours, NULL))
 		return 1;
 	remotevm_allocation_lose(ctx, start);
@@ -365,11 +389,14 @@ static int remotevm_remap(struct remotevm_context *ctx, unsigned long start,
 			  unsigned long len, unsigned long prot,
 			  unsigned long flags)
 {
-	unsigned long addr = remotevm_map(start, len, prot, flags | MAP_FIXED);
+	bool emptied;
+	unsigned long addr = remotevm_map_over(ctx, start, len, prot, flags,
+					       &emptied);
 
 	if (!IS_ERR_VALUE(addr))
 		return 0;
-	if (remotevm_refill(ctx, start, start + len, PROT_NONE, MAP_NORESERVE))
+	if (remotevm_refill(ctx, start, start + len, PROT_NONE, MAP_NORESERVE,
+			    emptied))
 		return (long)addr;
 	remotevm_set_committed(ctx->record, start, start + len, false);
 	return prot == PROT_NONE && flags == MAP_NORESERVE ? 0 : (long)addr;

@@ -269,13 +269,16 @@ static int remotevm_execute(struct remotevm_context *ctx,
 	remotevm_adopt_rlimits(ctx->task);
 	mutex_lock(&record->lock);
 	WRITE_ONCE(record->busy_worker, current);
-	record->clobbered = false;
+	record->clobbered_start = 0;
+	record->clobbered_end = 0;
 	record->watched = ctx->handle->pid;
 	if (remotevm_process_leaving(record->watched))
 		send_sig(SIGKILL, current, 1);
 	else
 		mod_timer(&record->target_watch, jiffies + REMOTEVM_TARGET_WATCH);
 	ret = req->fn(ctx, req->arg);
+	/* One that returns no errno per op (release on close) still warns. */
+	remotevm_take_clobbered(ctx);
 	del_timer_sync(&record->target_watch);
 	WRITE_ONCE(record->busy_worker, NULL);
 	mutex_unlock(&record->lock);

@@ -417,6 +417,64 @@ int smaps_vmflag(pid_t pid, uint64_t addr, const char *flag)
 	return strstr(line + 8, want) != NULL;
 }
 
+void fault_injection_reach_all(bool every)
+{
+	static const char *const knobs[][3] = {	/* file, every, default */
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N", "Y" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N", "Y" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N", "Y" },
+		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0", "1" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		write_line(knobs[i][0], knobs[i][every ? 1 : 2]);
+}
+
+int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+const char *kmsg_next(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+	char *msg;
+
+	for (;;) {
+		/* One record per read(); EPIPE: some were overwritten. */
+		n = read(fd, buf, len - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			return NULL;
+		buf[n] = 0;
+		msg = strchr(buf, ';');
+		if (msg)
+			return msg + 1;
+	}
+}
+
+int kmsg_clobber(const char *msg, pid_t *pid, uint64_t *start, uint64_t *end)
+{
+	unsigned long long from, to;
+	int tgid;
+
+	if (sscanf(msg, "pid %d unmapped remotevm memory during an operation on it; "
+			"what it mapped at %llx-%llx", &tgid, &from, &to) != 3)
+		return 0;
+	*pid = tgid;
+	*start = from;
+	*end = to;
+	return 1;
+}
+
 double now(void)
 {
 	struct timespec ts;

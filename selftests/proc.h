@@ -134,6 +134,30 @@ long smaps_field(pid_t pid, uint64_t addr, const char *field);
  */
 int smaps_vmflag(pid_t pid, uint64_t addr, const char *flag);
 
+/*
+ * failslab and fail_page_alloc made to reach every allocation (@every):
+ * sleeping ones, single pages and highmem too; or back to the kernel's
+ * defaults, which spare those. Kernels without them: nothing happens.
+ */
+void fault_injection_reach_all(bool every);
+
+/* /dev/kmsg, read from its end on and without blocking: a fd, or -1. */
+int kmsg_open(void);
+
+/*
+ * The text of the next message logged on @fd (from kmsg_open()), in @buf,
+ * or NULL when none is left. Messages lost to the ring's overrun are
+ * skipped.
+ */
+const char *kmsg_next(int fd, char *buf, size_t len);
+
+/*
+ * Whether @msg is remotevm's report that its worker unmapped memory the
+ * target had taken back ("pid P unmapped remotevm memory ... what it
+ * mapped at START-END ..."): 1 with its pid and range, else 0.
+ */
+int kmsg_clobber(const char *msg, pid_t *pid, uint64_t *start, uint64_t *end);
+
 /* CLOCK_MONOTONIC in seconds. */
 double now(void);
 

@@ -165,6 +165,29 @@ static void *churn_mmap_lock(void *arg)
 	return NULL;
 }
 
+/* G and g: a thread that maps into a hole the moment one appears. */
+static struct {
+	pthread_t thread;
+	uintptr_t addr;
+	size_t len;
+	volatile int stop, mapped;
+} grab;
+
+static void *grab_hole(void *arg)
+{
+	(void)arg;
+	while (!grab.stop) {
+		/* Read-only: not accounted, so it works under strict overcommit. */
+		if (mmap((void *)grab.addr, grab.len, PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			 -1, 0) != MAP_FAILED) {
+			grab.mapped = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
 static int serve(void);
 
 /* Serves commands once the thread that did until now has exited. */
@@ -384,6 +407,23 @@ static int serve(void)
 				printf("ok %d\n", pid);
 			break;
 		}
+		case 'G':	/* G addr len: grab_hole() over [addr, addr + len) */
+			sscanf(line + 1, "%llx %llx", &a, &b);
+			grab.addr = a;
+			grab.len = b;
+			grab.stop = 0;
+			grab.mapped = 0;
+			errno = pthread_create(&grab.thread, NULL, grab_hole, NULL);
+			if (errno)
+				printf("err %d\n", errno);
+			else
+				printf("ok\n");
+			break;
+		case 'g':	/* g: stop grabbing; whether it mapped */
+			grab.stop = 1;
+			pthread_join(grab.thread, NULL);
+			printf("ok %d\n", grab.mapped);
+			break;
 		case 'X':
 			return 0;
 		default:
