@@ -42,21 +42,67 @@ static struct {
 	int uffd;
 } t = { .lock = PTHREAD_MUTEX_INITIALIZER, .uffd = -1 };
 
-static void say(const char *msg)
+static void ignore_write(const char *buf, size_t len)
 {
-	ssize_t ignored = write(2, msg, strlen(msg));
+	ssize_t ignored = write(2, buf, len);
 
 	(void)ignored;
 }
 
+static void say(const char *msg)
+{
+	ignore_write(msg, strlen(msg));
+}
+
+/* On stdout, which the tool reads: it decides whether the loss was reported. */
+static void tell_tool_lost(uint64_t addr)
+{
+	char msg[32];
+	ssize_t ignored;
+
+	snprintf(msg, sizeof(msg), "lost %#llx\n", (unsigned long long)addr);
+	ignored = write(1, msg, strlen(msg));
+	(void)ignored;
+}
+
+/* The lines of /proc/self/maps near @addr: what was there when it faulted. */
+static void say_maps_near(uint64_t addr)
+{
+	static char maps[1 << 16];
+	unsigned long long start, end;
+	char *line, *next;
+	ssize_t n = 0, got;
+	int fd = open("/proc/self/maps", O_RDONLY);
+
+	if (fd < 0)
+		return;
+	while (n < (ssize_t)sizeof(maps) - 1 &&
+	       (got = read(fd, maps + n, sizeof(maps) - 1 - n)) > 0)
+		n += got;
+	close(fd);
+	maps[n] = 0;
+	for (line = maps; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (sscanf(line, "%llx-%llx", &start, &end) == 2 &&
+		    end + 16 * PAGE > addr && start < addr + 16 * PAGE) {
+			say("fuzz target:   ");
+			ignore_write(line, next - line);
+		}
+	}
+}
+
 static void on_fault(int sig, siginfo_t *info, void *context)
 {
+	uint64_t addr = (uintptr_t)info->si_addr;
 	char msg[96];
 
 	(void)context;
 	snprintf(msg, sizeof(msg), "fuzz target: signal %d at %#llx, its own memory\n",
-		 sig, (unsigned long long)(uintptr_t)info->si_addr);
+		 sig, (unsigned long long)addr);
 	say(msg);
+	say_maps_near(addr);
+	tell_tool_lost(addr);
 	_exit(TARGET_FAULTED);
 }
 
@@ -80,6 +126,7 @@ static void check(uint64_t start, uint64_t len)
 			 "fuzz target: its own word at %#llx changed\n",
 			 (unsigned long long)a);
 		say(msg);
+		tell_tool_lost(a);
 		_exit(TARGET_DATA_LOST);
 	}
 }
