@@ -43,8 +43,10 @@ KSFT_FRAMEWORK := Makefile lib.mk kselftest run_kselftest.sh \
 KSFT_EXTRACTED := $(KSFT_TREE)/.extracted
 
 # Every selftests/*_test.c but the library's is a module test program.
-MODULE_TESTS := $(filter-out libremotevm_test,$(basename $(notdir $(wildcard selftests/*_test.c))))
+MODULE_TESTS := $(filter-out libremotevm_test win32_conformance_test,\
+	$(basename $(notdir $(wildcard selftests/*_test.c))))
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test libremotevm_test \
+	win32_conformance_test \
 	libremotevm_compat_test remotevm_target remotevm_target32)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
@@ -97,6 +99,14 @@ $(BUILD)/selftests/libremotevm_compat_test: $(LIB_LATER_ASAN_A)
 $(BUILD)/selftests/libremotevm_test $(BUILD)/selftests/libremotevm_compat_test: \
 		selftests/libremotevm_test.c selftests/target.c selftests/target.h \
 		selftests/proc.c selftests/proc.h $(KSFT_EXTRACTED)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
+		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)
+
+# The COM face against Windows' own results: a library test too.
+$(BUILD)/selftests/win32_conformance_test: selftests/win32_conformance_test.c \
+		$(LIB_ASAN_A) selftests/target.c selftests/target.h selftests/proc.c \
+		selftests/proc.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
 		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)

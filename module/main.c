@@ -111,7 +111,8 @@ static int remotevm_ioctl_api(void __user *uarg, size_t usize)
 	api.features = REMOTEVM_FEATURE_BATCH | REMOTEVM_FEATURE_PLACEMENT |
 		       REMOTEVM_FEATURE_RELEASE_ON_CLOSE |
 		       REMOTEVM_FEATURE_REGIONS | REMOTEVM_FEATURE_PROTECT_COPY |
-		       REMOTEVM_FEATURE_POLL | REMOTEVM_FEATURE_READ;
+		       REMOTEVM_FEATURE_POLL | REMOTEVM_FEATURE_READ |
+		       REMOTEVM_FEATURE_WIN32_RULES;
 	for (code = 0; code < ARRAY_SIZE(remotevm_op_types); code++)
 		if (remotevm_op_type(code))
 			api.ops |= BIT_ULL(code);

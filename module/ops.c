@@ -52,15 +52,15 @@ static int remotevm_prot(u32 protection, unsigned long *prot)
 	case REMOTEVM_PAGE_EXECUTE_READWRITE:
 		*prot = PROT_READ | PROT_WRITE | PROT_EXEC;
 		return 0;
-	case REMOTEVM_PAGE_WRITECOPY:
-	case REMOTEVM_PAGE_EXECUTE_WRITECOPY:
-		/* Copy-on-write needs a shared section; anonymous memory has none. */
-		return -EOPNOTSUPP;
 	}
+	/*
+	 * PAGE_WRITECOPY and PAGE_EXECUTE_WRITECOPY among them: copy-on-write
+	 * needs a section, and Windows refuses them for private memory with
+	 * ERROR_INVALID_PARAMETER, as it does any other invalid protection.
+	 */
 	return -EINVAL;
 }
 
-/* A range that is not empty and does not wrap around. */
 /* A range that is not empty and does not wrap around. */
 static int remotevm_range_validate(u64 address, u64 size)
 {
@@ -290,7 +290,7 @@ static u32 remotevm_coalesce_releases(struct remotevm_context *ctx,
 		if (ops[count].execute != remotevm_release)
 			break;
 		a = remotevm_allocation_at(ctx->record, free->address);
-		if (!a || a->start != free->address)
+		if (!a || a->start != ALIGN_DOWN(free->address, PAGE_SIZE))
 			break;
 		if (!count) {
 			lo = a->start;

@@ -141,6 +141,7 @@ struct remotevm_context {
 	struct mem_cgroup *saved_memcg;
 	unsigned long task_size;	/* the target's, not the kthread's */
 	unsigned long mmap_base;	/* top of the target's top-down area */
+	unsigned long bottom_up_base;	/* legacy layout: where mmap() starts */
 };
 
 /*

@@ -159,15 +159,16 @@ static unsigned long remotevm_find_gap(struct mm_struct *mm, unsigned long lo,
 /*
  * Whether vm_mmap() may place a new allocation: the kernel's own choice is
  * the target's own choice only for a native target asking nothing
- * special, as its search reads the caller's (the kthread's) word size.
+ * special, as its search reads the caller's (the kthread's) word size,
+ * and it aligns to a page only: the caller must ask for that.
  */
 bool remotevm_kernel_places(struct remotevm_context *ctx,
 			    const struct remotevm_alloc *alloc)
 {
 	return !alloc->address &&
 	       !(alloc->allocation_type & REMOTEVM_MEM_TOP_DOWN) &&
-	       !alloc->lowest && !alloc->highest && !alloc->alignment &&
-	       ctx->task_size > SZ_4G;
+	       !alloc->lowest && !alloc->highest &&
+	       alloc->alignment == PAGE_SIZE && ctx->task_size > SZ_4G;
 }
 
 /*
@@ -196,15 +197,19 @@ static unsigned long remotevm_reserve_anywhere(struct remotevm_context *ctx,
 					       unsigned long flags,
 					       unsigned long *len)
 {
-	unsigned long lo = max_t(u64, alloc->lowest, REMOTEVM_LOWEST_ADDRESS);
 	unsigned long hi = alloc->highest ? alloc->highest + 1 : 0;
-	unsigned long align = alloc->alignment ?: PAGE_SIZE;
-	/* Top-down like mmap, unless a lowest address asks bottom-up. */
+	unsigned long align = alloc->alignment ?: REMOTEVM_ALLOCATION_GRANULARITY;
+	/*
+	 * The way the target's own mmap() goes, top-down or (legacy layout)
+	 * bottom-up, unless MEM_TOP_DOWN or a lowest address says otherwise.
+	 */
 	bool top_down = (alloc->allocation_type & REMOTEVM_MEM_TOP_DOWN) ||
-			!alloc->lowest;
+			(!alloc->lowest && !ctx->bottom_up_base);
+	unsigned long lo = alloc->lowest ?: (top_down ? 0 : ctx->bottom_up_base);
 	unsigned long addr = -ENOMEM;
 	int tries;
 
+	lo = max_t(unsigned long, lo, REMOTEVM_LOWEST_ADDRESS);
 	if (alloc->size > ctx->task_size)
 		return -ENOMEM;
 	*len = PAGE_ALIGN(alloc->size);
@@ -528,20 +533,31 @@ struct remotevm_reset_scan {
 	bool undo;
 };
 
-/* MEM_RESET drops committed pages now; mlock()ed ones stay, as with madvise(). */
+/*
+ * MEM_RESET drops committed pages now; mlock()ed ones stay, as with
+ * madvise(). Reserved pages have nothing to drop: Windows accepts them.
+ */
 static int remotevm_reset_pages(struct vm_area_struct *vma, unsigned long start,
 				unsigned long end, void *arg)
 {
 	const struct remotevm_reset_scan *reset = arg;
+	unsigned long state_end;
 
-	if (!remotevm_vma_is_private_anon(vma) ||
-	    !remotevm_all_committed(reset->record, start, end))
+	if (!remotevm_vma_is_private_anon(vma))
 		return -EADDRNOTAVAIL;
 	/* madvise() would tell the monitor (UFFD_EVENT_REMOVE); we cannot. */
 	if (userfaultfd_armed(vma))
 		return -EBUSY;
-	if (!reset->undo && !(vma->vm_flags & VM_LOCKED))
-		remotevm_zap(vma, start, end);
+	if (reset->undo || (vma->vm_flags & VM_LOCKED))
+		return 0;
+	for (; start < end; start = state_end) {
+		bool committed = remotevm_committed_at(reset->record, start,
+						       &state_end);
+
+		state_end = min(state_end, end);
+		if (committed)
+			remotevm_zap(vma, start, state_end);
+	}
 	return 0;
 }
 
@@ -594,13 +610,15 @@ int remotevm_decommit(struct remotevm_context *ctx,
 	if (free->size) {
 		start = ALIGN_DOWN(free->address, PAGE_SIZE);
 		end = PAGE_ALIGN(free->address + free->size);
+		/* Windows: STATUS_UNABLE_TO_FREE_VM, ERROR_INVALID_PARAMETER. */
 		if (!end || end > a->end)
-			return -EADDRNOTAVAIL;
-	} else if (free->address == a->start) {
+			return -EINVAL;
+	} else if (ALIGN_DOWN(free->address, PAGE_SIZE) == a->start) {
 		start = a->start;
 		end = a->end;
 	} else {
-		return -EINVAL;	/* size 0 means the whole allocation, from its base */
+		/* Size 0 means the whole allocation, from its base. */
+		return -EADDRNOTAVAIL;
 	}
 	ret = remotevm_walk(ctx->mm, start, end, remotevm_check_ours, &kept);
 	if (ret)
@@ -634,7 +652,7 @@ static int remotevm_release_allocation(struct remotevm_context *ctx,
 	return 0;
 }
 
-/* MEM_RELEASE: a whole allocation, named by its base. */
+/* MEM_RELEASE: a whole allocation, named by an address in its first page. */
 int remotevm_release(struct remotevm_context *ctx,
 		     struct remotevm_checked_op *checked)
 {
@@ -642,7 +660,7 @@ int remotevm_release(struct remotevm_context *ctx,
 	struct remotevm_allocation *a;
 
 	a = mtree_load(&ctx->record->allocations, free->address);
-	if (!a || a->start != free->address)
+	if (!a || a->start != ALIGN_DOWN(free->address, PAGE_SIZE))
 		return -EADDRNOTAVAIL;
 	return remotevm_release_allocation(ctx, a);
 }

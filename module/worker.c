@@ -27,12 +27,14 @@
 /*
  * The top of the area the target's own top-down mmap() searches: below it
  * lies room for the stack to grow. An mm with the legacy (bottom-up) layout
- * keeps only its bottom-up base, so work out the top-down one as the kernel
- * would (arch/x86/mm/mmap.c: the stack rlimit, clamped, below the stack).
+ * keeps only its bottom-up base, in *@bottom_up (0 for the usual layout), so
+ * work out the top-down one as the kernel would (arch/x86/mm/mmap.c: the
+ * stack rlimit, clamped, below the stack).
  */
 static unsigned long remotevm_top_down_base(struct task_struct *task,
 					    struct mm_struct *mm,
-					    unsigned long task_size)
+					    unsigned long task_size,
+					    unsigned long *bottom_up)
 {
 	unsigned long base = mm->mmap_base, legacy_base = mm->mmap_legacy_base;
 	unsigned long gap;
@@ -43,6 +45,7 @@ static unsigned long remotevm_top_down_base(struct task_struct *task,
 		legacy_base = mm->mmap_compat_legacy_base;
 	}
 #endif
+	*bottom_up = base == legacy_base ? legacy_base : 0;
 	if (base != legacy_base)
 		return base;
 	gap = clamp(task_rlimit(task, RLIMIT_STACK), SZ_128M, task_size / 6 * 5);
@@ -162,7 +165,8 @@ static int remotevm_enter(struct remotevm_handle *handle,
 	if (ret)
 		return ret;
 	ctx->mmap_base = remotevm_top_down_base(ctx->task, ctx->mm,
-						ctx->task_size);
+						ctx->task_size,
+						&ctx->bottom_up_base);
 	ctx->memcg = get_mem_cgroup_from_mm(ctx->mm);
 	kthread_use_mm(ctx->mm);
 	ctx->saved_memcg = set_active_memcg(ctx->memcg);

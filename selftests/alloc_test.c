@@ -102,7 +102,6 @@ TEST_F(attached, unsupported_flags_are_eopnotsupp_and_change_nothing)
 		REMOTEVM_MEM_LARGE_PAGES | COMMIT | RESERVE,
 	};
 	static const uint32_t prots[] = {
-		REMOTEVM_PAGE_WRITECOPY, REMOTEVM_PAGE_EXECUTE_WRITECOPY,
 		RW | REMOTEVM_PAGE_GUARD, RW | REMOTEVM_PAGE_NOCACHE,
 		RW | REMOTEVM_PAGE_WRITECOMBINE,
 	};

@@ -102,8 +102,11 @@ TEST_F(attached, batch_of_alike_allocations_makes_separate_ones)
 	uint32_t completed, i, j;
 	char perms[5];
 
-	for (i = 0; i < 16; i++)
+	/* Packed densely (a page's alignment): the kernel places them at once. */
+	for (i = 0; i < 16; i++) {
 		ops[i] = alloc_op(0, 3 * PAGE - 100, COMMIT | RESERVE);
+		ops[i].alloc.alignment = PAGE;
+	}
 	ASSERT_EQ(0, rvm_batch(self->dev, ops, 16, &completed));
 	ASSERT_EQ(16, completed);
 	for (i = 0; i < 16; i++) {
@@ -147,13 +150,16 @@ TEST_F(attached, batch_release_of_adjacent_allocations_stops_at_a_bad_one)
 	uint32_t completed, i;
 	char perms[5];
 
-	for (i = 0; i < 8; i++)
-		ops[i] = alloc_op(0, PAGE, COMMIT | RESERVE);
+	for (i = 0; i < 8; i++) {
+		ops[i] = alloc_op(0, 2 * PAGE, COMMIT | RESERVE);
+		ops[i].alloc.alignment = PAGE;
+	}
 	ASSERT_EQ(0, rvm_batch(self->dev, ops, 8, &completed));
 	for (i = 0; i < 8; i++)
 		frees[i] = release_op(ops[i].alloc.allocated_address);
 
-	frees[2].free.address += 1;
+	/* Past the first page: not the base. */
+	frees[2].free.address += PAGE;
 	EXPECT_EQ(-EADDRNOTAVAIL, rvm_batch(self->dev, frees, 4, &completed));
 	EXPECT_EQ(2, completed);
 	EXPECT_EQ(0, frees[0].error);
@@ -278,9 +284,12 @@ TEST_F_TIMEOUT(unattached, allocations_past_the_per_target_limit_are_enomem, 300
 	uint64_t addr;
 
 	ASSERT_EQ(0, rvm_attach(self->dev, self->t.pid));
+	/* Packed densely, the kernel places each batch with one mapping. */
 	for (n = 0; n < LIMIT / BATCH; n++) {
-		for (i = 0; i < BATCH; i++)
+		for (i = 0; i < BATCH; i++) {
 			ops[i] = alloc_op(0, PAGE, RESERVE);
+			ops[i].alloc.alignment = PAGE;
+		}
 		ASSERT_EQ(0, rvm_batch(self->dev, ops, BATCH, &completed));
 		ASSERT_EQ(BATCH, completed);
 	}

@@ -82,17 +82,23 @@ TEST_F(attached, decommit_returns_pages_to_reserved)
 TEST_F(attached, decommit_rules)
 {
 	uint64_t res, own;
-	char reply[64], before[65536];
+	char reply[64], before[65536], perms[5];
 	unsigned long long o;
 
 	ASSERT_EQ(0, rvm_alloc(self->dev, 0, 8 * PAGE, RESERVE, RW, &res));
 	/* Reserved pages that were never committed: fine. */
 	EXPECT_EQ(0, rvm_free(self->dev, res, 8 * PAGE, DECOMMIT));
-	/* Size 0 means the whole allocation, only from its base. */
+	/*
+	 * Size 0 means the whole allocation, from its base: any address in
+	 * its first page, as Windows rounds the address down first.
+	 */
 	ASSERT_EQ(0, rvm_alloc(self->dev, res, 8 * PAGE, COMMIT, RW, NULL));
-	EXPECT_EQ(-EINVAL, rvm_free(self->dev, res + PAGE, 0, DECOMMIT));
-	EXPECT_EQ(0, rvm_free(self->dev, res, 0, DECOMMIT));
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_free(self->dev, res + PAGE, 0, DECOMMIT));
+	ASSERT_EQ(0, target_write(&self->t, res, 8 * PAGE, 0x34));
+	EXPECT_EQ(0, rvm_free(self->dev, res + PAGE - 2, 0, DECOMMIT));
 	EXPECT_EQ(0, smaps_field(self->t.pid, res, "Rss"));
+	EXPECT_TRUE(maps_find(self->t.pid, res + 7 * PAGE, perms, NULL, NULL) == 0 &&
+		    !strcmp(perms, "---p"));
 
 	ASSERT_EQ(0, target_do(&self->t, reply, sizeof(reply), "M %llx 3", PAGE));
 	ASSERT_EQ(1, sscanf(reply, "%llx", &o));
@@ -100,7 +106,8 @@ TEST_F(attached, decommit_rules)
 	ASSERT_EQ(0, target_write(&self->t, own, PAGE, 0x12));
 	strcpy(before, maps_snapshot(self->t.pid));
 	EXPECT_EQ(-EADDRNOTAVAIL, rvm_free(self->dev, own, PAGE, DECOMMIT));
-	EXPECT_EQ(-EADDRNOTAVAIL, rvm_free(self->dev, res, 9 * PAGE, DECOMMIT));
+	/* Past the allocation's end: invalid, as Windows has it. */
+	EXPECT_EQ(-EINVAL, rvm_free(self->dev, res, 9 * PAGE, DECOMMIT));
 	EXPECT_EQ(-EADDRNOTAVAIL, rvm_free(self->dev, self->t.code, PAGE, DECOMMIT));
 	EXPECT_STREQ(before, maps_snapshot(self->t.pid));
 	EXPECT_EQ(0x12, target_read(&self->t, own, PAGE));
@@ -117,7 +124,8 @@ TEST_F(attached, release_unmaps_the_whole_allocation_once)
 	EXPECT_EQ(-EADDRNOTAVAIL, rvm_free(self->dev, res + PAGE, 0, RELEASE));
 	EXPECT_EQ(0, maps_find(self->t.pid, res, perms, NULL, NULL));
 
-	EXPECT_EQ(0, rvm_free(self->dev, res, 0, RELEASE));
+	/* Any address in the first page names the allocation, as on Windows. */
+	EXPECT_EQ(0, rvm_free(self->dev, res + PAGE - 1, 0, RELEASE));
 	EXPECT_NE(0, maps_find(self->t.pid, res, perms, NULL, NULL));
 	EXPECT_NE(0, maps_find(self->t.pid, res + 7 * PAGE, perms, NULL, NULL));
 	EXPECT_EQ(-EADDRNOTAVAIL, rvm_free(self->dev, res, 0, RELEASE));
@@ -243,8 +251,18 @@ TEST_F(attached, reset_drops_contents_and_undo_reports_them_gone)
 	EXPECT_STREQ("rw-p", perms);
 	EXPECT_EQ(-ENODATA, rvm_alloc(self->dev, res, 2 * PAGE,
 				      REMOTEVM_MEM_RESET_UNDO, RW, NULL));
-	/* Only committed pages; MEM_RESET stands alone; a valid protection. */
-	EXPECT_EQ(-EADDRNOTAVAIL, rvm_alloc(self->dev, res, 8 * PAGE,
+	/*
+	 * Over committed and reserved pages alike, as on Windows: the
+	 * committed ones are dropped, the reserved ones stay reserved.
+	 */
+	ASSERT_EQ(0, target_write(&self->t, res + 2 * PAGE, 2 * PAGE, 0x66));
+	EXPECT_EQ(0, rvm_alloc(self->dev, res + 2 * PAGE, 6 * PAGE,
+			       REMOTEVM_MEM_RESET, RW, NULL));
+	EXPECT_EQ(0, target_read(&self->t, res + 2 * PAGE, 2 * PAGE));
+	ASSERT_EQ(0, maps_find(self->t.pid, res + 4 * PAGE, perms, NULL, NULL));
+	EXPECT_STREQ("---p", perms);
+	/* Only inside one allocation; MEM_RESET stands alone; a valid protection. */
+	EXPECT_EQ(-EADDRNOTAVAIL, rvm_alloc(self->dev, res + 7 * PAGE, 2 * PAGE,
 					    REMOTEVM_MEM_RESET, RW, NULL));
 	EXPECT_EQ(-EINVAL, rvm_alloc(self->dev, res, PAGE, REMOTEVM_MEM_RESET | COMMIT,
 				     RW, NULL));
@@ -424,8 +442,8 @@ TEST_F(attached, protect_pages_with_data_needs_copy_and_keeps_it)
 	EXPECT_EQ(-EADDRNOTAVAIL, rvm_protect(self->dev, self->t.code, PAGE, RW, 0, NULL));
 	EXPECT_EQ(-EINVAL, rvm_protect(self->dev, addr, PAGE, 0, 0, NULL));
 	EXPECT_EQ(-EINVAL, rvm_protect(self->dev, addr, PAGE, RW, 2, NULL));
-	EXPECT_EQ(-EOPNOTSUPP, rvm_protect(self->dev, addr, PAGE,
-					   REMOTEVM_PAGE_WRITECOPY, 0, NULL));
+	EXPECT_EQ(-EINVAL, rvm_protect(self->dev, addr, PAGE,
+				       REMOTEVM_PAGE_WRITECOPY, 0, NULL));
 }
 
 TEST_HARNESS_MAIN

@@ -16,9 +16,9 @@ ktap_skip_unless_built "$build" kselftest-install/run_kselftest.sh \
 ktap_set_plan 5
 
 # What the collection must hold: the module's test programs of this build
-# (the library's need libremotevm, which the collection does not ship)
-# and the shell tests but this one.
-for p in $(grep -v '^libremotevm' "$build/selftests/programs") \
+# (the library's and the Win32 conformance test need libremotevm, which
+# the collection does not ship) and the shell tests but this one.
+for p in $(grep -v -e '^libremotevm' -e '^win32_conformance' "$build/selftests/programs") \
 	$(cd "$here" && ls *_test.sh | grep -vx kselftest_test.sh); do
 	echo "remotevm:$p"
 done | sort >"$tmp/expected"

@@ -764,7 +764,7 @@ TEST(errno_to_hresult_table)
 {
 	EXPECT_EQ(S_OK, RemoteVmHresultFromErrno(0));
 	EXPECT_EQ(E_INVALIDARG, RemoteVmHresultFromErrno(EINVAL));
-	EXPECT_EQ(E_OUTOFMEMORY, RemoteVmHresultFromErrno(ENOMEM));
+	EXPECT_EQ((HRESULT)0x80070008, RemoteVmHresultFromErrno(ENOMEM));
 	EXPECT_EQ(E_ACCESSDENIED, RemoteVmHresultFromErrno(EPERM));
 	EXPECT_EQ((HRESULT)0x800701e7, RemoteVmHresultFromErrno(EADDRNOTAVAIL));
 	EXPECT_EQ((HRESULT)0x800701e7, RemoteVmHresultFromErrno(ESTALE));

@@ -76,6 +76,7 @@ int rvm_reserve_exactly(int dev, uint64_t addr, uint64_t size)
 		.page_protection = REMOTEVM_PAGE_READWRITE,
 		.lowest = addr,
 		.highest = addr + size - 1,
+		.alignment = PAGE,
 	};
 
 	if (ioctl(dev, REMOTEVM_IOC_ALLOC, &alloc))

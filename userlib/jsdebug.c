@@ -86,8 +86,8 @@ HRESULT RemoteVmHresultFromErrno(int err)
 	case EINVAL:
 	case E2BIG:
 		return E_INVALIDARG;
-	case ENOMEM:
-		return E_OUTOFMEMORY;
+	case ENOMEM:	/* the target's memory: VirtualAllocEx's own error */
+		return HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_MEMORY);
 	case EACCES:
 	case EPERM:
 		return E_ACCESSDENIED;

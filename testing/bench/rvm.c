@@ -26,12 +26,17 @@ int rvm_attach(pid_t pid, unsigned int poll_us)
 	return dev;
 }
 
+/*
+ * Packed densely, as the local mmap() it is compared with packs them: a
+ * page's alignment, not Windows' 64 KiB.
+ */
 struct remotevm_alloc rvm_alloc_args(uint64_t size)
 {
 	return (struct remotevm_alloc){
 		.size = size,
 		.allocation_type = REMOTEVM_MEM_COMMIT | REMOTEVM_MEM_RESERVE,
 		.page_protection = REMOTEVM_PAGE_READWRITE,
+		.alignment = 4096,
 	};
 }
 

@@ -79,6 +79,8 @@ struct remotevm_api {
 #define REMOTEVM_FEATURE_PROTECT_COPY	_BITULL(4)
 #define REMOTEVM_FEATURE_POLL		_BITULL(5)	/* remotevm_attach.poll_us */
 #define REMOTEVM_FEATURE_READ		_BITULL(6)	/* REMOTEVM_IOC_READ */
+/* Win32 rules: module-chosen bases 64 KiB aligned, free within a base page. */
+#define REMOTEVM_FEATURE_WIN32_RULES	_BITULL(7)
 
 /* REMOTEVM_IOC_ATTACH: bind this handle to a target process. */
 struct remotevm_attach {
@@ -118,8 +120,12 @@ struct remotevm_attach {
  * lowest, highest and alignment restrict a module-chosen address (as
  * VirtualAlloc2's MEM_ADDRESS_REQUIREMENTS do): the whole allocation lies
  * within [lowest, highest], its base a multiple of alignment (a power of
- * two, at least a page; 0 means a page). Unlike Windows, a module-chosen
- * address is only page aligned unless an alignment is asked for.
+ * two, at least a page). Alignment 0 means REMOTEVM_ALLOCATION_GRANULARITY,
+ * as on Windows; a tool that wants allocations packed densely asks for a
+ * page (it is also the fastest: the kernel's own search places them).
+ *
+ * MEM_RESET drops the contents of the committed pages of a range inside
+ * one allocation, and leaves its reserved pages alone.
  */
 struct remotevm_alloc {
 	__u64 address;		/* in: 0 or the wanted address */
@@ -138,6 +144,7 @@ struct remotevm_alloc {
  * [address, address + size) to reserved (contents discarded; size 0 with
  * the base of an allocation means all of it); MEM_RELEASE takes size 0 and
  * the base of an allocation made through remotevm, and unmaps all of it.
+ * As on Windows, the base is any address in the allocation's first page.
  */
 struct remotevm_free {
 	__u64 address;

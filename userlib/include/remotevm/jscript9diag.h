@@ -79,6 +79,7 @@ typedef const IID *REFIID;
 
 /* Win32 error codes the methods report through HRESULT_FROM_WIN32(). */
 #define ERROR_INVALID_HANDLE	6
+#define ERROR_NOT_ENOUGH_MEMORY	8
 #define ERROR_NOT_SUPPORTED	50
 #define ERROR_BUSY		170
 #define ERROR_PARTIAL_COPY	299
