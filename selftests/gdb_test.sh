@@ -39,6 +39,7 @@ out=$(gdb -q -batch -nx -p "$pid" \
 	-ex 'printf "data %lx\n", $remotevm_addr' \
 	-ex 'remotevm-query $remotevm_addr + 0x1000' \
 	-ex 'remotevm-free $remotevm_addr' \
+	-ex "shell cat /proc/$pid/maps >$tmp/maps-after-free" \
 	-ex 'remotevm-query $remotevm_addr' \
 	-ex 'remotevm-alloc 4K w' \
 	-ex "shell awk '/^TracerPid:/ { print \"tracer\", \$2 }' /proc/$pid/status" \
@@ -62,8 +63,9 @@ is "the target sees the code, rwx in its maps" "ok b8 0/rwxp" \
 is "remotevm-query" \
 	"remotevm: 0x$(printf %x $((16#$data + 0x1000)))-0x$(printf %x $((16#$data + 0x10000))) commit rw- private, allocation 0x$data rw-" \
 	"$(grep -m1 '^remotevm: 0x.* commit ' <<<"$out")"
+# Read right after the free: a later allocation may take the slot again.
 is "remotevm-free: released, gone from the maps" "remotevm: released 0x$data" \
-	"$(grep '^remotevm: released' <<<"$out")$(perms "$data")"
+	"$(grep '^remotevm: released' <<<"$out")$(perms "$data" "$tmp/maps-after-free")"
 if grep -q "^remotevm: 0x$data-.* free --- -, no allocation$" <<<"$out"; then
 	ktap_test_pass "remotevm-query of the freed range: free"
 else

@@ -129,9 +129,9 @@ target_stop() {
 	wait
 }
 
-# perms ADDR: the permissions of the target's mapping holding ADDR
-# (hexadecimal, 0x optional), if any. The kernel may have merged an
-# allocation with a neighbour into one mapping.
+# perms ADDR [MAPS]: the permissions of the target's mapping holding ADDR
+# (hexadecimal, 0x optional), if any, now or in a copy of its maps. The
+# kernel may have merged an allocation with a neighbour into one mapping.
 perms() {
 	local addr=$((16#${1#0x})) range perms rest
 
@@ -140,5 +140,5 @@ perms() {
 			echo "$perms"
 			return
 		fi
-	done <"/proc/$pid/maps"
+	done <"${2:-/proc/$pid/maps}"
 }
