@@ -284,6 +284,12 @@ static int remotevm_execute(struct remotevm_context *ctx,
 	/* One that returns no errno per op (release on close) still warns. */
 	remotevm_take_clobbered(ctx);
 	del_timer_sync(&record->target_watch);
+	/*
+	 * Cut short because the target is leaving (its watch killed us): it
+	 * is gone, as the next request would find, not interrupted.
+	 */
+	if (ret == -EINTR && remotevm_process_leaving(record->watched))
+		ret = -ESRCH;
 	WRITE_ONCE(record->busy_worker, NULL);
 	mutex_unlock(&record->lock);
 	return ret;
