@@ -299,7 +299,7 @@ int maps_merged(pid_t pid, struct mapping *maps, int max)
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f) && nr < max) {
+	while (fgets(line, sizeof(line), f)) {
 		unsigned long long s, e, ino;
 		struct mapping m;
 		int name = 0;
@@ -316,6 +316,11 @@ int maps_merged(pid_t pid, struct mapping *maps, int max)
 		    !strcmp(maps[nr - 1].perms, m.perms)) {
 			maps[nr - 1].end = m.end;
 			continue;
+		}
+		if (nr == max) {
+			fclose(f);
+			errno = E2BIG;
+			return -1;
 		}
 		maps[nr++] = m;
 	}

@@ -114,7 +114,8 @@ struct mapping {
  * /proc/PID/maps into @maps, at most @max, with adjacent anonymous
  * mappings of the same perms merged: a failed operation may leave a split
  * the kernel did not merge back, which changes nothing for the process.
- * Returns how many, or -1.
+ * Returns how many, or -1 (with errno E2BIG if there are more than @max:
+ * a partial list would pass for all of them).
  */
 int maps_merged(pid_t pid, struct mapping *maps, int max);
 

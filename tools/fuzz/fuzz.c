@@ -546,7 +546,11 @@ static const struct mapping *maps_at(const struct mapping *maps, int nr, uint64_
 	return NULL;
 }
 
-#define MAPS_MAX	4096
+/*
+ * A target holds up to 65 536 allocations of remotevm's, each a mapping
+ * of its own now that they lie 64 KiB apart, and its own besides.
+ */
+#define MAPS_MAX	(1 << 17)
 static struct mapping maps_before[MAPS_MAX], maps_after[MAPS_MAX];
 
 /* QUERY and REGIONS of the window agree with maps: free where nothing is. */
