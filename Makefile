@@ -43,11 +43,12 @@ KSFT_FRAMEWORK := Makefile lib.mk kselftest run_kselftest.sh \
 KSFT_EXTRACTED := $(KSFT_TREE)/.extracted
 
 # Every selftests/*_test.c but the library's is a module test program.
-MODULE_TESTS := $(filter-out libremotevm_test win32_conformance_test,\
-	$(basename $(notdir $(wildcard selftests/*_test.c))))
-SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test libremotevm_test \
-	win32_conformance_test \
-	libremotevm_compat_test remotevm_target remotevm_target32)
+LIB_TESTS := libremotevm_test win32_conformance_test jsdebug_test
+MODULE_TESTS := $(filter-out $(LIB_TESTS),$(basename $(notdir $(wildcard selftests/*_test.c))))
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test $(LIB_TESTS) \
+	libremotevm_compat_test remotevm_target remotevm_target32 \
+	threads_target threads_target_stripped threads_target_static \
+	threads_target_static_stripped)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
 .PHONY: all module selftests kselftest tools examples deps check demo coverage clean install
@@ -64,6 +65,7 @@ module:
 # What selftests/run_tests.sh runs.
 selftests: $(SELFTEST_BINS)
 	printf '%s\n' $(notdir $(filter %_test,$(SELFTEST_BINS))) >$(BUILD)/selftests/programs
+	printf '%s\n' $(LIB_TESTS) libremotevm_compat_test >$(BUILD)/selftests/library-programs
 
 $(KSFT_EXTRACTED):
 	mkdir -p $(KSFT_TREE)
@@ -101,19 +103,34 @@ $(BUILD)/selftests/libremotevm_test $(BUILD)/selftests/libremotevm_compat_test: 
 		selftests/proc.c selftests/proc.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
-		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)
+		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^) $(LIB_LIBS)
 
-# The COM face against Windows' own results: a library test too.
-$(BUILD)/selftests/win32_conformance_test: selftests/win32_conformance_test.c \
+# The COM face against Windows' own results, and on the target's threads:
+# library tests too.
+$(BUILD)/selftests/win32_conformance_test $(BUILD)/selftests/jsdebug_test: \
+$(BUILD)/selftests/%_test: selftests/%_test.c \
 		$(LIB_ASAN_A) selftests/target.c selftests/target.h selftests/proc.c \
 		selftests/proc.h $(KSFT_EXTRACTED)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SANITIZE) -I$(CURDIR)/userlib/include \
-		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^)
+		-isystem $(KSFT_DIR) -o $@ $(filter %.c %.a,$^) $(LIB_LIBS)
 
 $(BUILD)/selftests/remotevm_target: selftests/remotevm_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $<
+
+# No debuginfo, and copies without symbols either: unwound by their CFI
+# alone. Static, glibc is in the program: found by its symbols, if any.
+$(BUILD)/selftests/threads_target: selftests/threads_target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -g0 -o $@ $<
+
+$(BUILD)/selftests/threads_target_static: selftests/threads_target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -g0 -static -o $@ $<
+
+$(BUILD)/selftests/%_stripped: $(BUILD)/selftests/%
+	objcopy --strip-all $< $@
 
 # Static, so that a 32-bit target needs no 32-bit libraries in the guest.
 $(BUILD)/selftests/remotevm_target32: selftests/remotevm_target.c

@@ -12,13 +12,13 @@ trap 'rm -rf "$tmp"' EXIT
 
 ktap_print_header
 ktap_skip_unless_built "$build" kselftest-install/run_kselftest.sh \
-	selftests/programs
+	selftests/programs selftests/library-programs
 ktap_set_plan 5
 
 # What the collection must hold: the module's test programs of this build
-# (the library's and the Win32 conformance test need libremotevm, which
-# the collection does not ship) and the shell tests but this one.
-for p in $(grep -v -e '^libremotevm' -e '^win32_conformance' "$build/selftests/programs") \
+# (not the library's tests, which need libremotevm, which the collection
+# does not ship) and the shell tests but this one.
+for p in $(grep -vxF -f "$build/selftests/library-programs" "$build/selftests/programs") \
 	$(cd "$here" && ls *_test.sh | grep -vx kselftest_test.sh); do
 	echo "remotevm:$p"
 done | sort >"$tmp/expected"

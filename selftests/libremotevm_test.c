@@ -691,20 +691,6 @@ TEST_F(com, read_null_terminated_strings)
 	EXPECT_EQ(NULL, s);
 }
 
-TEST_F(com, unimplemented_methods_say_so)
-{
-	IEnumJsStackFrames *frames = (IEnumJsStackFrames *)0x1;
-	UINT64 value = 7;
-
-	EXPECT_EQ(E_NOTIMPL, IJsDebugDataTarget_GetTlsValue(self->dt, self->t.pid, 0, &value));
-	EXPECT_EQ(0, value);
-	EXPECT_EQ(E_POINTER, IJsDebugDataTarget_GetTlsValue(self->dt, self->t.pid, 0, NULL));
-	EXPECT_EQ(E_NOTIMPL, IJsDebugDataTarget_CreateStackFrameEnumerator(self->dt,
-									   self->t.pid,
-									   &frames));
-	EXPECT_EQ(NULL, frames);
-}
-
 TEST_F(com, thread_context_of_a_traced_stopped_thread)
 {
 	struct user_regs_struct regs;

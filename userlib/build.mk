@@ -1,9 +1,13 @@
 # libremotevm: shared (versioned, only the public API exported) and static,
 # plus an ASan/UBSan build of the same sources for the tests.
 LIB_VERSION := 1.0.0
-LIB_SRCS := userlib/remotevm.c userlib/jsdebug.c
+LIB_SRCS := userlib/remotevm.c userlib/jsdebug.c userlib/native.c
 LIB_HDRS := userlib/include/remotevm/remotevm.h userlib/include/remotevm/common.h \
-	userlib/include/remotevm/jscript9diag.h uapi/linux/remotevm.h
+	userlib/include/remotevm/jscript9diag.h uapi/linux/remotevm.h userlib/native.h
+# libthread_db, loaded by GetTlsValue (native.c), calls back the ps_*()
+# functions: a program linked with the static library must export them
+# (remotevm.pc's Libs.private says the same).
+LIB_LIBS := -Wl,--export-dynamic-symbol='ps_*'
 LIB_CFLAGS := $(USER_CFLAGS) -I$(CURDIR)/userlib/include -fvisibility=hidden
 LIB_DIR := $(BUILD)/userlib
 LIB_SO := $(LIB_DIR)/libremotevm.so

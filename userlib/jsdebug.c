@@ -17,6 +17,7 @@
 
 #include "remotevm/jscript9diag.h"
 #include "remotevm/remotevm.h"
+#include "native.h"
 
 _Static_assert(sizeof(CONTEXT) == 1232, "the Windows x64 CONTEXT is 1232 bytes");
 _Static_assert(offsetof(CONTEXT, Rip) == 0xf8, "CONTEXT.Rip is at 0xf8");
@@ -153,32 +154,50 @@ static int same_iid(REFIID a, REFIID b)
 	return !memcmp(a, b, sizeof(*a));
 }
 
-static HRESULT STDMETHODCALLTYPE target_query_interface(IJsDebugDataTarget *This,
-							REFIID riid, void **ppv)
+/* For an object with one interface besides IUnknown; the caller adds a reference. */
+static HRESULT query_interface(void *object, REFIID own, REFIID riid, void **ppv)
 {
 	if (!ppv)
 		return E_POINTER;
 	*ppv = NULL;
 	if (!riid)
 		return E_INVALIDARG;
-	if (!same_iid(riid, &IID_IUnknown) && !same_iid(riid, &IID_IJsDebugDataTarget))
+	if (!same_iid(riid, &IID_IUnknown) && !same_iid(riid, own))
 		return E_NOINTERFACE;
-	This->lpVtbl->AddRef(This);
-	*ppv = This;
+	*ppv = object;
 	return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE target_query_interface(IJsDebugDataTarget *This,
+							REFIID riid, void **ppv)
+{
+	HRESULT hr = query_interface(This, &IID_IJsDebugDataTarget, riid, ppv);
+
+	if (SUCCEEDED(hr))
+		This->lpVtbl->AddRef(This);
+	return hr;
+}
+
+/* COM reference counts: the new count; the last Release frees. */
+static ULONG add_ref(atomic_uint *refs)
+{
+	return atomic_fetch_add_explicit(refs, 1, memory_order_relaxed) + 1;
+}
+
+static ULONG drop_ref(atomic_uint *refs)
+{
+	return atomic_fetch_sub_explicit(refs, 1, memory_order_acq_rel) - 1;
 }
 
 static ULONG STDMETHODCALLTYPE target_add_ref(IJsDebugDataTarget *This)
 {
-	return atomic_fetch_add_explicit(&from_iface(This)->refs, 1,
-					 memory_order_relaxed) + 1;
+	return add_ref(&from_iface(This)->refs);
 }
 
 static ULONG STDMETHODCALLTYPE target_release(IJsDebugDataTarget *This)
 {
 	struct data_target *target = from_iface(This);
-	ULONG refs = atomic_fetch_sub_explicit(&target->refs, 1,
-					       memory_order_acq_rel) - 1;
+	ULONG refs = drop_ref(&target->refs);
 
 	if (!refs) {
 		remotevm__close(target->handle);
@@ -245,23 +264,32 @@ static HRESULT STDMETHODCALLTYPE target_free_virtual_memory(IJsDebugDataTarget *
 				      freeType));
 }
 
+static int thread_of_target(pid_t pid, DWORD tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%u", (int)pid, tid);
+	return !access(path, F_OK);
+}
+
 /*
- * Windows TLS indexes (TlsAlloc() slots in the TEB) have no Linux
- * counterpart: ELF TLS is per module and found through the DTV, not by
- * an index, so there is no faithful answer to give.
+ * A Windows TLS index is a per-thread slot that TlsAlloc() hands out and
+ * TlsGetValue() reads; its Linux counterpart is a pthread key. This reads
+ * pthread_getspecific(tlsIndex) of another thread, through libthread_db.
  */
 static HRESULT STDMETHODCALLTYPE target_get_tls_value(IJsDebugDataTarget *This,
 						      DWORD threadId,
 						      UINT32 tlsIndex,
 						      UINT64 *pValue)
 {
-	(void)This;
-	(void)threadId;
-	(void)tlsIndex;
+	struct remotevm *handle = from_iface(This)->handle;
+
 	if (!pValue)
 		return E_POINTER;
 	*pValue = 0;
-	return E_NOTIMPL;
+	if (!thread_of_target(remotevm__pid(handle), threadId))
+		return E_INVALIDARG;
+	return native_thread_specific(handle, (pid_t)threadId, tlsIndex, pValue);
 }
 
 /* A BSTR in the target: its byte length in the 4 bytes before it. */
@@ -358,27 +386,126 @@ target_read_null_terminated_string(IJsDebugDataTarget *This, UINT64 address,
 }
 
 /*
- * Native stack unwinding of a traced thread is not implemented yet: it
- * needs a real unwinder (elfutils' libdwfl), not a frame-pointer guess.
+ * Linux lets only a thread's tracer read its registers, and only while the
+ * thread is stopped: E_ACCESSDENIED for any other.
+ */
+static HRESULT stopped_tracee(IJsDebugDataTarget *This, DWORD threadId,
+			      struct user_regs_struct *regs)
+{
+	if (!thread_of_target(remotevm__pid(from_iface(This)->handle), threadId))
+		return E_INVALIDARG;
+	if (ptrace(PTRACE_GETREGS, (pid_t)threadId, NULL, regs))
+		return errno == ESRCH ? E_ACCESSDENIED : RemoteVmHresultFromErrno(errno);
+	return S_OK;
+}
+
+struct frame_enumerator {
+	IEnumJsStackFrames iface;	/* first: what callers hold */
+	atomic_uint refs;
+	JS_NATIVE_FRAME *frames;
+	size_t count;
+	size_t next;
+};
+
+static struct frame_enumerator *from_enum_iface(IEnumJsStackFrames *This)
+{
+	return (struct frame_enumerator *)This;
+}
+
+static HRESULT STDMETHODCALLTYPE frames_query_interface(IEnumJsStackFrames *This,
+							REFIID riid, void **ppv)
+{
+	HRESULT hr = query_interface(This, &IID_IEnumJsStackFrames, riid, ppv);
+
+	if (SUCCEEDED(hr))
+		This->lpVtbl->AddRef(This);
+	return hr;
+}
+
+static ULONG STDMETHODCALLTYPE frames_add_ref(IEnumJsStackFrames *This)
+{
+	return add_ref(&from_enum_iface(This)->refs);
+}
+
+static ULONG STDMETHODCALLTYPE frames_release(IEnumJsStackFrames *This)
+{
+	struct frame_enumerator *enumerator = from_enum_iface(This);
+	ULONG refs = drop_ref(&enumerator->refs);
+
+	if (!refs) {
+		free(enumerator->frames);
+		free(enumerator);
+	}
+	return refs;
+}
+
+/* S_FALSE when fewer than cFrameCount frames were left, as IEnum* do. */
+static HRESULT STDMETHODCALLTYPE frames_next(IEnumJsStackFrames *This,
+					     ULONG cFrameCount,
+					     JS_NATIVE_FRAME *pFrames,
+					     ULONG *pcFetched)
+{
+	struct frame_enumerator *enumerator = from_enum_iface(This);
+	size_t n = enumerator->count - enumerator->next;
+
+	if ((!pFrames && cFrameCount) || (!pcFetched && cFrameCount != 1))
+		return E_POINTER;
+	if (n > cFrameCount)
+		n = cFrameCount;
+	if (n)
+		memcpy(pFrames, enumerator->frames + enumerator->next, n * sizeof(*pFrames));
+	enumerator->next += n;
+	if (pcFetched)
+		*pcFetched = (ULONG)n;
+	return n == cFrameCount ? S_OK : S_FALSE;
+}
+
+static HRESULT STDMETHODCALLTYPE frames_reset(IEnumJsStackFrames *This)
+{
+	from_enum_iface(This)->next = 0;
+	return S_OK;
+}
+
+static const IEnumJsStackFramesVtbl frame_enumerator_vtbl = {
+	.QueryInterface = frames_query_interface,
+	.AddRef = frames_add_ref,
+	.Release = frames_release,
+	.Next = frames_next,
+	.Reset = frames_reset,
+};
+
+/*
+ * The native stack of a thread that the caller traces and has stopped,
+ * innermost frame first, unwound once: the enumerator is a snapshot.
  */
 static HRESULT STDMETHODCALLTYPE
 target_create_stack_frame_enumerator(IJsDebugDataTarget *This, DWORD threadId,
 				     IEnumJsStackFrames **ppEnumerator)
 {
-	(void)This;
-	(void)threadId;
+	struct frame_enumerator *enumerator;
+	struct user_regs_struct regs;
+	HRESULT hr;
+
 	if (!ppEnumerator)
 		return E_POINTER;
 	*ppEnumerator = NULL;
-	return E_NOTIMPL;
-}
-
-static int thread_of_target(pid_t pid, DWORD tid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%u", (int)pid, tid);
-	return !access(path, F_OK);
+	hr = stopped_tracee(This, threadId, &regs);
+	if (FAILED(hr))
+		return hr;
+	enumerator = calloc(1, sizeof(*enumerator));
+	if (!enumerator)
+		return E_OUTOFMEMORY;
+	hr = native_stack_frames(remotevm__pid(from_iface(This)->handle),
+				 (pid_t)threadId, &enumerator->frames,
+				 &enumerator->count);
+	if (FAILED(hr)) {
+		free(enumerator);
+		return hr;
+	}
+	enumerator->iface.lpVtbl = &frame_enumerator_vtbl;
+	atomic_init(&enumerator->refs, 1);
+	*ppEnumerator = &enumerator->iface;
+	return S_OK;
 }
 
 /*
@@ -396,6 +523,7 @@ static HRESULT STDMETHODCALLTYPE target_get_thread_context(IJsDebugDataTarget *T
 	struct user_fpregs_struct fpregs;
 	CONTEXT *ctx = pContext;
 	pid_t tid = (pid_t)threadId;
+	HRESULT hr;
 	int i;
 
 	if (!pContext)
@@ -403,10 +531,9 @@ static HRESULT STDMETHODCALLTYPE target_get_thread_context(IJsDebugDataTarget *T
 	if (contextSize < sizeof(CONTEXT) || !(contextFlags & CONTEXT_AMD64) ||
 	    (contextFlags & ~CONTEXT_ALL))
 		return E_INVALIDARG;
-	if (!thread_of_target(remotevm__pid(from_iface(This)->handle), threadId))
-		return E_INVALIDARG;
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs))
-		return errno == ESRCH ? E_ACCESSDENIED : RemoteVmHresultFromErrno(errno);
+	hr = stopped_tracee(This, threadId, &regs);
+	if (FAILED(hr))
+		return hr;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->ContextFlags = contextFlags;
