@@ -32,6 +32,9 @@
 
 #include "remotevm.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /* A struct only ever grows: what it has now is at least what it had first. */
 static_assert(sizeof(struct remotevm_api) >= REMOTEVM_API_SIZE_VER0);
 static_assert(sizeof(struct remotevm_attach) >= REMOTEVM_ATTACH_SIZE_VER1);
@@ -302,6 +305,8 @@ static int remotevm_ioctl_attach(struct remotevm_handle *handle,
 		ret = remotevm_handle_bind(handle, &attach, mm, pid);
 		mmput(mm);
 	}
+	if (!ret)
+		trace_attach(handle);
 	put_pid(pid);
 	mmdrop(mm);
 	return ret;
@@ -406,6 +411,7 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 	struct remotevm_op_list list = { 0 };
 	struct remotevm_batch batch;
 	u8 __user *uops;
+	u64 start;
 	int ret;
 
 	ret = remotevm_copy_in(&batch, sizeof(batch), REMOTEVM_BATCH_SIZE_VER0,
@@ -424,7 +430,10 @@ static int remotevm_ioctl_batch(struct remotevm_handle *handle,
 	ret = remotevm_batch_copy_in(&list, uops, batch.op_size);
 	if (ret)
 		goto out;
+	start = ktime_get_ns();
 	ret = remotevm_submit_ops(handle, &list);
+	trace_batch(pid_nr(handle->pid), list.count, list.completed, ret,
+		    ktime_get_ns() - start);
 	batch.completed = list.completed;
 	/*
 	 * completed is written even if the results cannot be, so that the
@@ -593,6 +602,7 @@ static int remotevm_char_release(struct inode *inode, struct file *file)
 	struct remotevm_handle *handle = file->private_data;
 
 	if (handle->pid) {
+		trace_detach(handle);
 		/* A target that is gone has nothing left to release. */
 		if (handle->flags & REMOTEVM_ATTACH_RELEASE_ON_CLOSE)
 			remotevm_call(handle, remotevm_release_owned, NULL, true);

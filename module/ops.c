@@ -8,6 +8,7 @@
 #include <linux/uaccess.h>
 
 #include "remotevm.h"
+#include "trace.h"
 
 /*
  * Execute-only, as Windows means it: the pages stay readable. do_mmap()
@@ -323,7 +324,8 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 	while (list->completed < list->count) {
 		struct remotevm_checked_op *checked = &list->ops[list->completed];
 		u32 left = list->count - list->completed;
-		u32 done = 0;
+		u64 start = ktime_get_ns();
+		u32 done = 0, i;
 		int clobbered;
 
 		/* A run shares an mm operation between two ops or more. */
@@ -333,6 +335,9 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 		clobbered = remotevm_take_clobbered(ctx);
 
 		if (done) {
+			/* The ops of a run share its time. */
+			for (i = 0; i < done; i++)
+				checked[i].ns = div_u64(ktime_get_ns() - start, done);
 			list->completed += done;
 			if (!clobbered)
 				continue;
@@ -343,6 +348,7 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 		}
 		checked->op.error = checked->execute(ctx, checked) ?:
 				    remotevm_take_clobbered(ctx);
+		checked->ns = ktime_get_ns() - start;
 		if (checked->op.error)
 			return checked->op.error;
 		list->completed++;
@@ -360,14 +366,52 @@ static bool remotevm_ops_read_only(const struct remotevm_op_list *list)
 	return true;
 }
 
+static void remotevm_trace_op(pid_t tgid, const struct remotevm_checked_op *checked)
+{
+	const struct remotevm_op *op = &checked->op;
+
+	switch (op->code) {
+	case REMOTEVM_OP_ALLOC:
+		if (checked->execute == remotevm_reset)
+			trace_reset(tgid, op->alloc.address, op->alloc.size,
+				    op->alloc.allocation_type,
+				    op->alloc.page_protection, op->error,
+				    checked->ns);
+		else if (op->error)
+			trace_alloc(tgid, op->alloc.address, op->alloc.size,
+				    op->alloc.allocation_type,
+				    op->alloc.page_protection, op->error,
+				    checked->ns);
+		else
+			trace_alloc(tgid, op->alloc.allocated_address,
+				    op->alloc.allocated_size,
+				    op->alloc.allocation_type,
+				    op->alloc.page_protection, 0, checked->ns);
+		break;
+	case REMOTEVM_OP_FREE:
+		trace_free(tgid, op->free.address, op->free.size,
+			   op->free.free_type, 0, op->error, checked->ns);
+		break;
+	case REMOTEVM_OP_PROTECT:
+		trace_protect(tgid, op->protect.address, op->protect.size, 0,
+			      op->protect.new_protection, op->error,
+			      checked->ns);
+		break;
+	}
+}
+
 int remotevm_submit_ops(struct remotevm_handle *handle,
 			struct remotevm_op_list *list)
 {
 	int ret = remotevm_submit(handle, remotevm_execute_ops, list,
 				  remotevm_ops_read_only(list));
+	u32 i;
 
 	/* Also a failure to reach the target at all (-ESRCH). */
 	if (ret && list->completed < list->count)
 		list->ops[list->completed].op.error = ret;
+	/* In the caller's context, which is what a tracer wants to see. */
+	for (i = 0; i < min(list->completed + 1, list->count); i++)
+		remotevm_trace_op(pid_nr(handle->pid), &list->ops[i]);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <linux/slab.h>
 
 #include "remotevm.h"
+#include "trace.h"
 
 #ifndef CONFIG_MMU_NOTIFIER
 #error "remotevm ties its allocation records to the target mm with an mmu_notifier"
@@ -211,10 +212,12 @@ static int remotevm_record_invalidate(struct mmu_notifier *notifier,
 	if (ours)
 		record->worker_unmaps++;
 	mas_for_each(&mas, a, range->end - 1) {
-		if (!ours)
+		if (!ours && !READ_ONCE(a->lost)) {
 			WRITE_ONCE(a->lost, true);
-		else if (READ_ONCE(a->lost))
+			trace_lost(a->start, a->end);
+		} else if (ours && READ_ONCE(a->lost)) {
 			remotevm_clobbered_add(record, range->start, range->end);
+		}
 	}
 	mtree_unlock(&record->allocations);
 	return 0;

@@ -201,6 +201,7 @@ struct remotevm_checked_op {
 	int (*execute)(struct remotevm_context *ctx,
 		       struct remotevm_checked_op *checked);
 	unsigned long prot;		/* PROT_* to map with: ALLOC, PROTECT */
+	u64 ns;				/* time spent executing it */
 };
 
 struct remotevm_op_list {
