@@ -678,3 +678,4 @@ module_exit(remotevm_exit);
 MODULE_DESCRIPTION("Reserve, commit, query and free memory in another process's address space");
 MODULE_AUTHOR("remotevm developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(REMOTEVM_VERSION);

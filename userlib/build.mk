@@ -1,6 +1,6 @@
 # libremotevm: shared (versioned, only the public API exported) and static,
 # plus an ASan/UBSan build of the same sources for the tests.
-LIB_VERSION := 1.0.0
+LIB_VERSION := $(shell cat module/VERSION)
 LIB_SRCS := userlib/remotevm.c userlib/jsdebug.c userlib/native.c
 LIB_HDRS := userlib/include/remotevm/remotevm.h userlib/include/remotevm/common.h \
 	userlib/include/remotevm/jscript9diag.h uapi/linux/remotevm.h userlib/native.h
