@@ -316,15 +316,28 @@ static u32 remotevm_coalesce_releases(struct remotevm_context *ctx,
 	return count;
 }
 
+/* Ops are timed, and traced, only while one of their events is on. */
+static bool remotevm_op_events_enabled(void)
+{
+	return trace_alloc_enabled() || trace_free_enabled() ||
+	       trace_protect_enabled() || trace_reset_enabled();
+}
+
+static u64 remotevm_op_clock(bool timed)
+{
+	return timed ? ktime_get_ns() : 0;
+}
+
 /* Executes the ops in order; stops at the first failure. */
 static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 {
 	struct remotevm_op_list *list = arg;
+	bool timed = remotevm_op_events_enabled();
 
 	while (list->completed < list->count) {
 		struct remotevm_checked_op *checked = &list->ops[list->completed];
 		u32 left = list->count - list->completed;
-		u64 start = ktime_get_ns();
+		u64 start = remotevm_op_clock(timed), share;
 		u32 done = 0, i;
 		int clobbered;
 
@@ -336,8 +349,9 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 
 		if (done) {
 			/* The ops of a run share its time. */
+			share = div_u64(remotevm_op_clock(timed) - start, done);
 			for (i = 0; i < done; i++)
-				checked[i].ns = div_u64(ktime_get_ns() - start, done);
+				checked[i].ns = share;
 			list->completed += done;
 			if (!clobbered)
 				continue;
@@ -348,7 +362,7 @@ static int remotevm_execute_ops(struct remotevm_context *ctx, void *arg)
 		}
 		checked->op.error = checked->execute(ctx, checked) ?:
 				    remotevm_take_clobbered(ctx);
-		checked->ns = ktime_get_ns() - start;
+		checked->ns = remotevm_op_clock(timed) - start;
 		if (checked->op.error)
 			return checked->op.error;
 		list->completed++;
@@ -411,7 +425,8 @@ int remotevm_submit_ops(struct remotevm_handle *handle,
 	if (ret && list->completed < list->count)
 		list->ops[list->completed].op.error = ret;
 	/* In the caller's context, which is what a tracer wants to see. */
-	for (i = 0; i < min(list->completed + 1, list->count); i++)
-		remotevm_trace_op(pid_nr(handle->pid), &list->ops[i]);
+	if (remotevm_op_events_enabled())
+		for (i = 0; i < min(list->completed + 1, list->count); i++)
+			remotevm_trace_op(pid_nr(handle->pid), &list->ops[i]);
 	return ret;
 }

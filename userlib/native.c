@@ -490,20 +490,18 @@ static td_err_e thread_specific(struct ps_prochandle *ph, uint64_t self,
 HRESULT native_thread_specific(struct remotevm *handle, pid_t tid,
 			       uint32_t key, uint64_t *value)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct thread_search search = { .lwp = tid };
 	struct ps_prochandle ph = { .handle = handle };
 	td_thragent_t *agent;
 	td_err_e err;
 	HRESULT hr;
 
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, load_thread_db);
-	if (!thread_db.loaded)
-		return proc_service_is_ours() ? HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND) :
-						HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED);
 	if (!proc_service_is_ours())
 		return HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED);
+	pthread_once(&once, load_thread_db);
+	if (!thread_db.loaded)
+		return HRESULT_FROM_WIN32(ERROR_MOD_NOT_FOUND);
 	if (!native_elf(remotevm__pid(handle)))
 		return HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED);
 	hr = open_dwfl(remotevm__pid(handle), &ph.dwfl);
