@@ -6,6 +6,8 @@
 # bench, deps).
 #
 #   make [KDIR=...]          module for one kernel, selftests
+#   make install [PREFIX=..] the library, the CLI, the gdb commands, man pages
+#   make deb                 Debian packages in build/deb (dpkg-buildpackage)
 #   make deps                install what all of this needs (Debian 12)
 #   make kselftest           selftests/ as a kselftest collection, installed
 #                            in build/kselftest-install (run_kselftest.sh)
@@ -24,10 +26,12 @@ export REMOTEVM_CACHE ?= $(HOME)/.cache/remotevm
 .DEFAULT_GOAL := all
 
 CC := gcc
+# CPPFLAGS, CFLAGS and LDFLAGS come from the environment when a package
+# build sets them (dpkg-buildflags: hardening).
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
-	-I$(CURDIR)/uapi $(EXTRA_CFLAGS)
+	-I$(CURDIR)/uapi $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 
-include userlib/build.mk
+include userlib/build.mk doc/man/build.mk
 -include $(wildcard tools/*/build.mk testing/*/build.mk)
 
 # kselftest_harness.h and the rest of the kselftest framework come from
@@ -51,11 +55,28 @@ SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(MODULE_TESTS) abi_ext_v1_test
 	threads_target_static_stripped)
 EXAMPLE_BINS := $(BUILD)/examples/com_alloc
 
-.PHONY: all module selftests kselftest tools examples deps check demo coverage clean install
+.PHONY: all module selftests kselftest tools examples deps check demo coverage clean
+.PHONY: release install deb
 all: module userlib selftests tools examples
 
+# What "make install" installs, and no more: all a package build needs.
+release: $(LIB_SO) $(LIB_A) $(CLI_INSTALLED)
 
-install: install-userlib
+install: install-userlib install-tools install-man
+
+# dpkg-buildpackage writes its results next to the source tree: a copy of
+# this one (without build outputs) in $(DEB_DIR), which a package build
+# cleans at will. The copy's make must not inherit this one's variables.
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/remotevm-$(LIB_VERSION)
+	tar -c --exclude-vcs --exclude-vcs-ignores --exclude=./build -f - . | \
+		tar -x -C $(DEB_DIR)/remotevm-$(LIB_VERSION)
+	cd $(DEB_DIR)/remotevm-$(LIB_VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc \
+		>$(DEB_DIR)/build.log 2>&1 || { tail -n 40 $(DEB_DIR)/build.log; exit 1; }
+	ls $(DEB_DIR)/*.deb
 
 # Built from a per-kernel copy: "make -C KDIR M=DIR clean" deletes every
 # .ko below DIR, and M= has no separate output dir before 6.13.

@@ -25,10 +25,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 target_start "$build"
 
+cli=$(installed_or /usr/bin/remotevm "$build/tools/remotevm-asan")
+# The installed commands need no "source" (gdb loads them at start-up) and
+# find the installed tool on the PATH themselves.
+if [[ -n ${REMOTEVM_INSTALLED:-} ]]; then
+	commands=()
+	unset REMOTEVM_CLI
+else
+	commands=(-ex "source $here/../tools/gdb/remotevm.py")
+	export REMOTEVM_CLI=$cli
+fi
 # mov eax, 42; ret
-export REMOTEVM_CLI=$build/tools/remotevm-asan
-out=$(gdb -q -batch -nx -p "$pid" \
-	-ex "source $here/../tools/gdb/remotevm.py" \
+out=$(gdb -q -batch -nx -p "$pid" "${commands[@]}" \
 	-ex 'remotevm-alloc 4096 rwx' \
 	-ex 'set $code = $remotevm_addr' \
 	-ex 'printf "code %lx\n", $code' \
@@ -43,7 +51,7 @@ out=$(gdb -q -batch -nx -p "$pid" \
 	-ex 'remotevm-query $remotevm_addr' \
 	-ex 'remotevm-alloc 4K w' \
 	-ex "shell awk '/^TracerPid:/ { print \"tracer\", \$2 }' /proc/$pid/status" \
-	-ex "shell $build/tools/remotevm-asan alloc $pid 8K >$tmp/traced" \
+	-ex "shell $cli alloc $pid 8K >$tmp/traced" \
 	2>&1)
 # Without a line to sed from, a check below fails rather than matches.
 line() { sed -n "s/^$1 //p" <<<"$out"; }

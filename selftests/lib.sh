@@ -87,6 +87,17 @@ ktap_finished() {
 # project's build tree holds (the tools, the target program). Without it,
 # as run_kselftest.sh runs them (no argument), the script is one skipped
 # test that says what is missing, and exits. Call it after the header.
+# installed_or INSTALLED BUILT: the copy of the tool or library a test
+# exercises. With REMOTEVM_INSTALLED=1 that is what the packages installed
+# (testing/package), else the build's.
+installed_or() {
+	if [ -n "${REMOTEVM_INSTALLED:-}" ]; then
+		echo "$1"
+	else
+		echo "$2"
+	fi
+}
+
 ktap_skip_unless_built() {
 	local build=$1 file reason=
 

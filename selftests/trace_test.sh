@@ -6,7 +6,8 @@
 # one-liner. A kernel built without trace events skips, saying so.
 build=$1
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-cli=$build/tools/remotevm
+cli=$(installed_or /usr/bin/remotevm "$build/tools/remotevm")
+lib=$(installed_or libremotevm.so.1 "$build/userlib/libremotevm.so.1")
 tracefs=/sys/kernel/tracing
 events="alloc attach batch detach free lost protect reset"
 tmp=$(mktemp -d)
@@ -33,7 +34,7 @@ is "perf list 'remotevm:*' lists them" "$events" \
 # What the library does that the tool does not: MEM_RESET, and a batch of
 # two allocations. Prints the address it reset.
 lib_ops() {
-	python3 - "$build/userlib/libremotevm.so.1" "$pid" <<'EOF'
+	python3 - "$lib" "$pid" <<'EOF'
 import ctypes, struct, sys
 lib = ctypes.CDLL(sys.argv[1], use_errno=True)
 handle = ctypes.c_void_p()
@@ -105,7 +106,7 @@ is "tracefs: lost, when the target unmaps an allocation itself" "1" \
 	"$(grep -c "lost: tgid=$pid start=$lost end=$lost_end" "$tracefs/trace")"
 
 perf record -q -a -e 'remotevm:reset,remotevm:batch' -o "$tmp/lib.data" -- \
-	bash -c "$(declare -f lib_ops); build=$build pid=$pid lib_ops >$tmp/reset" \
+	bash -c "$(declare -f lib_ops); lib=$lib pid=$pid lib_ops >$tmp/reset" \
 	>>"$tmp/record.log" 2>&1
 perf script -i "$tmp/lib.data" -F event,trace 2>/dev/null >"$tmp/lib.script"
 read -r reset <"$tmp/reset"

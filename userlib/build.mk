@@ -30,8 +30,8 @@ $(LIB_DIR)/asan/%.o: userlib/%.c $(LIB_HDRS)
 
 $(LIB_SO): $(LIB_SRCS:userlib/%.c=$(LIB_DIR)/%.pic.o) userlib/libremotevm.map
 	$(CC) -shared -Wl,-soname,libremotevm.so.1 \
-		-Wl,--version-script=userlib/libremotevm.map -o $@.$(LIB_VERSION) \
-		$(filter %.o,$^)
+		-Wl,--version-script=userlib/libremotevm.map $(LDFLAGS) \
+		-o $@.$(LIB_VERSION) $(filter %.o,$^)
 	ln -sf libremotevm.so.$(LIB_VERSION) $@.1
 	ln -sf libremotevm.so.1 $@
 
@@ -68,7 +68,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
-install-userlib: userlib
+install-userlib: $(LIB_SO) $(LIB_A)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/remotevm $(DESTDIR)$(INCLUDEDIR)/linux
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
