@@ -5,7 +5,7 @@
 # fields, and its exit statuses and size and protection syntax hold.
 build=$1
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-cli=$build/tools/remotevm-asan
+cli=$(installed_or /usr/bin/remotevm "$build/tools/remotevm-asan")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # A sanitizer report must not pass for any status a test expects.
@@ -13,7 +13,7 @@ export ASAN_OPTIONS=exitcode=86 UBSAN_OPTIONS=exitcode=86
 
 ktap_print_header
 ktap_skip_unless_built "$build" tools/remotevm-asan selftests/remotevm_target
-ktap_set_plan 44
+ktap_set_plan 45
 target_start "$build"
 code=0x$code
 
@@ -139,6 +139,8 @@ run --json read "$pid" "$page" 8
 is "read --json: the bytes written and the target's" "0 deadbeef77777777 8" \
 	"$rc $(json data size)"
 is "read --raw" " de ad be ef 77" "$("$cli" read --raw "$pid" "$page" 5 | od -An -tx1)"
+run --json read "$pid" "$page" 010
+is "a size with a leading 0 is decimal: 010 bytes are ten" "0 10" "$rc $(json size)"
 run read "$pid" "$page" 20
 is "read's hexdump" "$(printf '%016x  de ad be ef 77 77 77 77  77 77 77 77 77 77 77 77  |....wwwwwwwwwwww|' "$page")" \
 	"$(head -n1 <<<"$out")"

@@ -187,7 +187,8 @@ static uint64_t parse_size(const struct cli *cli, const char *what,
 	int shift;
 
 	errno = 0;
-	value = strtoull(text, &end, 0);
+	/* Not base 0: a leading 0 is no octal here, 010 is ten. */
+	value = strtoull(text, &end, text[0] == '0' && (text[1] | 0x20) == 'x' ? 16 : 10);
 	if (errno || end == text || *text == '-')
 		usage_error(cli, "%s '%s' is not a size", what, text);
 	if (!*end)
@@ -943,8 +944,8 @@ static const struct command commands[] = {
 	},
 	{
 		"read", "PID ADDR SIZE [--raw]",
-		"\nReads SIZE bytes at ADDR of process PID through its /proc/PID/mem\n"
-		"and prints them as a hexdump, or as they are with --raw. Stops at the\n"
+		"\nReads SIZE bytes at ADDR of process PID (REMOTEVM_IOC_READ; its\n"
+		"/proc/PID/mem with a module that lacks it) and prints them as a hexdump, or as they are with --raw. Stops at the\n"
 		"first page that cannot be read (status 1, after what was read).\n\n"
 		"JSON: address, data (hex digits), size (bytes read).\n",
 		cmd_read,
