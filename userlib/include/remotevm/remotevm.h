@@ -53,7 +53,7 @@ struct remotevm_open_opts {
  * Where the module may place an allocation whose address it chooses (as
  * VirtualAlloc2's MEM_ADDRESS_REQUIREMENTS): all of it within [lowest,
  * highest] (0: no bound), its base a multiple of alignment (a power of
- * two, at least a page; 0: a page).
+ * two, at least a page; 0: the allocation granularity, 64 KiB).
  */
 struct remotevm_alloc_opts {
 	size_t sz;
@@ -93,8 +93,9 @@ LIBREMOTEVM_API int remotevm__free(struct remotevm *handle, uint64_t address,
  * The calls below take the size of the caller's struct remotevm_region or
  * struct remotevm_op (sizeof, as the caller was built): every element is
  * read and written at that size, never at the library's. Fields the
- * caller's struct has past the library's must be zero going in (else
- * E2BIG) and are zero coming out.
+ * caller's struct has past the library's are zero coming out; for
+ * remotevm__batch(), whose ops go in, they must also be zero going in
+ * (else E2BIG).
  */
 
 /* VirtualQueryEx. */
