@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * remotevm-bench: what the files of the bench share. Each experiment
- * (latency.c, calls.c, throughput.c, scaling.c, diag.c) is registered in
+ * (latency.c, calls.c, throughput.c, scaling.c, tracing.c, diag.c) is registered in
  * main.c's table; the others are what they measure with.
  */
 #ifndef REMOTEVM_BENCH_H
@@ -219,6 +219,8 @@ enum check_id {
 	CHECK_ISO_LOSS_RVM_POLL_SINGLE,
 	CHECK_SCALING_RVM_SINGLE,
 	CHECK_SCALING_RVM_B64,
+	CHECK_TRACING_OFF_SINGLE,
+	CHECK_TRACING_OFF_B64,
 	/* Controls: what the checks above are to be read against. */
 	CONTROL_STOLEN_TOOL_MMAP,
 	CONTROL_LOSS_TOOL_MMAP,
@@ -227,6 +229,8 @@ enum check_id {
 	CONTROL_LOSS_PTRACE,
 	CONTROL_LOSS_NOISE,
 	CONTROL_SCALING_LOCAL,
+	CONTROL_TRACING_ON_SINGLE,
+	CONTROL_TRACING_ON_B64,
 	NCHECKS
 };
 
@@ -280,5 +284,8 @@ void throughput_main(void);
 void throughput_readme(void);
 void scaling_main(void);
 void diag_main(void);
+/* tracing.c: the module without trace events to compare with, or NULL. */
+extern const char *untraced_ko;
+void tracing_main(void);
 
 #endif

@@ -100,6 +100,12 @@ static const struct check {
 		"two tools on two targets ÷ one, single ioctls", AT_LEAST, 1.7, "x", true },
 	[CHECK_SCALING_RVM_B64] = { "scaling_rvm_b64",
 		"two tools on two targets ÷ one, batches of 64", AT_LEAST, 1.7, "x", true },
+	[CHECK_TRACING_OFF_SINGLE] = { "tracing_off_single",
+		"trace events disabled ÷ a build without them, single ioctls", AT_MOST, 1.01,
+		"x", true },
+	[CHECK_TRACING_OFF_B64] = { "tracing_off_b64",
+		"trace events disabled ÷ a build without them, batches of 64", AT_MOST, 1.01,
+		"x", true },
 	[CONTROL_STOLEN_TOOL_MMAP] = { "control_stolen_tool_mmap",
 		"control: the tool churns its own mm as much instead, CPU time taken", CONTROL,
 		.unit = "%", .in_readme = true },
@@ -120,6 +126,12 @@ static const struct check {
 	[CONTROL_SCALING_LOCAL] = { "control_scaling_local",
 		"control: two ÷ one tools doing their own mmap+munmap (what the guest allows)",
 		CONTROL, .unit = "x", .in_readme = true },
+	[CONTROL_TRACING_ON_SINGLE] = { "control_tracing_on_single",
+		"for comparison: every event enabled and recorded ÷ the build without, single ioctls",
+		CONTROL, .unit = "x", .in_readme = true },
+	[CONTROL_TRACING_ON_B64] = { "control_tracing_on_b64",
+		"for comparison: the same, batches of 64", CONTROL, .unit = "x",
+		.in_readme = true },
 };
 
 static struct {

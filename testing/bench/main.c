@@ -7,7 +7,7 @@
  *
  * usage: remotevm-bench [--csv FILE] [--kernel NAME] [--rounds N]
  *                       [--round-ms MS] [--phase-ops N] [--quick]
- *                       [--only EXPERIMENT,...] [--diag]
+ *                       [--only EXPERIMENT,...] [--diag] [--untraced-ko KO]
  *        remotevm-bench --readme [--png-link LINK] CSV...
  *        remotevm-bench --plot PNG CSV...
  * (internally: remotevm-bench --target idle|spin)
@@ -37,6 +37,8 @@ static const struct experiment {
 	  .summary = "a running target's own loop rate while the tool works on it" },
 	{ .name = "scaling", .run = scaling_main,
 	  .summary = "two tools on two targets at once against one" },
+	{ .name = "tracing", .run = tracing_main,
+	  .summary = "the trace events off and on, against a build without them" },
 	{ .name = "diag", .run = diag_main, .diagnostic = true,
 	  .summary = "where a remote op's time goes (hand-off, worker placement)" },
 };
@@ -55,7 +57,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: remotevm-bench [--csv FILE] [--kernel NAME] [--rounds N]\n"
 		"                      [--round-ms MS] [--phase-ops N] [--quick]\n"
-		"                      [--only EXPERIMENT,...] [--diag]\n"
+		"                      [--only EXPERIMENT,...] [--diag] [--untraced-ko KO]\n"
 		"       remotevm-bench --readme [--png-link LINK] CSV...\n"
 		"       remotevm-bench --plot PNG CSV... | gnuplot\n"
 		"experiments (--diag: also the diagnostic ones):\n");
@@ -154,6 +156,8 @@ static void parse(int argc, char **argv, struct command_line *cl)
 			opt.phase_ops = strtoull(val, NULL, 0);
 		else if (!strcmp(arg, "--only"))
 			cl->only = val;
+		else if (!strcmp(arg, "--untraced-ko"))
+			untraced_ko = val;
 		else
 			usage();
 	}
