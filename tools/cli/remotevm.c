@@ -945,8 +945,9 @@ static const struct command commands[] = {
 	{
 		"read", "PID ADDR SIZE [--raw]",
 		"\nReads SIZE bytes at ADDR of process PID (REMOTEVM_IOC_READ; its\n"
-		"/proc/PID/mem with a module that lacks it) and prints them as a hexdump, or as they are with --raw. Stops at the\n"
-		"first page that cannot be read (status 1, after what was read).\n\n"
+		"/proc/PID/mem with a module that lacks it) and prints them as a\n"
+		"hexdump, or as they are with --raw. Stops at the first page that\n"
+		"cannot be read (status 1, after what was read).\n\n"
 		"JSON: address, data (hex digits), size (bytes read).\n",
 		cmd_read,
 	},
