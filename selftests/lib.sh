@@ -53,12 +53,16 @@ ktap_test_skip() {	# DESCRIPTION REASON
 	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
 }
 
-# is DESCRIPTION EXPECTED GOT: passes if GOT is EXPECTED, else shows both.
+# is DESCRIPTION EXPECTED GOT [DIAGNOSTIC...]: passes if GOT is EXPECTED,
+# else shows both, and the diagnostics.
 is() {
-	if [ "$3" = "$2" ]; then
-		ktap_test_pass "$1"
+	local description=$1 expected=$2 got=$3
+
+	shift 3
+	if [ "$got" = "$expected" ]; then
+		ktap_test_pass "$description"
 	else
-		ktap_test_fail "$1" "expected: $2" "got: $3"
+		ktap_test_fail "$description" "expected: $expected" "got: $got" "$@"
 	fi
 }
 
